@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -47,10 +48,19 @@ func effective() (uint64, error) {
 		return 0, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return parseCapEff(f)
+}
+
+// parseCapEff finds the CapEff line of a /proc/PID/status file.
+func parseCapEff(r io.Reader) (uint64, error) {
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), "CapEff:"); ok {
-			return strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				return 0, fmt.Errorf("parse CapEff: %w", err)
+			}
+			return caps, nil
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -6,23 +6,15 @@
 package testenv
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/meshbench/meshbench/internal/cgroupv2"
+	"github.com/meshbench/meshbench/internal/privilege"
 	"golang.org/x/sys/unix"
-)
-
-// Capability bits (linux/capability.h).
-const (
-	capNetAdmin = 12
-	capSysAdmin = 21
 )
 
 // RequirePrivileged skips t (or, when CI=true, fails it) unless this process
@@ -54,17 +46,8 @@ func probe() string {
 	if euid := os.Geteuid(); euid != 0 {
 		return fmt.Sprintf("needs root (euid 0), running as euid %d", euid)
 	}
-	caps, err := effectiveCaps()
-	if err != nil {
+	if err := privilege.Check(); err != nil {
 		return err.Error()
-	}
-	for _, c := range []struct {
-		bit  uint
-		name string
-	}{{capNetAdmin, "CAP_NET_ADMIN"}, {capSysAdmin, "CAP_SYS_ADMIN"}} {
-		if caps&(1<<c.bit) == 0 {
-			return "needs " + c.name + " in the effective capability set"
-		}
 	}
 	mount, err := cgroupv2.Mountpoint()
 	if err != nil {
@@ -77,32 +60,6 @@ func probe() string {
 		return fmt.Sprintf("cannot create a network namespace: %v", err)
 	}
 	return ""
-}
-
-// effectiveCaps reads CapEff from /proc/self/status.
-func effectiveCaps() (uint64, error) {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0, fmt.Errorf("read capabilities: %w", err)
-	}
-	defer f.Close()
-	return parseCapEff(bufio.NewScanner(f))
-}
-
-func parseCapEff(sc *bufio.Scanner) (uint64, error) {
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "CapEff:"); ok {
-			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			if err != nil {
-				return 0, fmt.Errorf("parse CapEff: %w", err)
-			}
-			return caps, nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("read capabilities: %w", err)
-	}
-	return 0, fmt.Errorf("read capabilities: no CapEff line in /proc/self/status")
 }
 
 // canUnshareNet tries unshare(CLONE_NEWNET) on a locked thread and moves the
