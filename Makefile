@@ -1,0 +1,37 @@
+# meshbench: `make help` lists the targets.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/meshbench
+OUT   ?= out/latest
+# QUICK=1 runs only the smoke scenario with shortened windows (CI gates).
+QUICK ?=
+SCENARIOS ?= $(if $(QUICK),scenarios/smoke.yaml,scenarios/smoke.yaml scenarios/latency.yaml)
+RUNFLAGS  ?= $(if $(QUICK),--quick,)
+
+.PHONY: help build bench test lint generate down clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## Build bin/meshbench
+	$(GO) build -o $(BIN) ./cmd/meshbench
+
+bench: ## Install what is missing, build, run the default scenarios into out/latest (QUICK=1: smoke only)
+	hack/deps.sh bench
+	$(MAKE) --no-print-directory build
+	$(BIN) run $(RUNFLAGS) --out $(OUT) $(SCENARIOS)
+
+test: ## Run every test, privileged ones included (needs root; under CI=true nothing may skip)
+	hack/deps.sh test
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '_bpfe[lb]\.go$$'))" || { gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+down: build ## Remove everything meshbench created on this host
+	$(BIN) down
+
+clean: ## Remove build output and results
+	rm -rf bin out

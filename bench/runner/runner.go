@@ -1,0 +1,156 @@
+// Package runner executes a run plan on a local cluster: it builds the
+// topology the scenarios need, starts the server in one pod, drives the load
+// generator in another for every step of the plan, samples CPU and memory
+// around exactly the measurement window, checks the mesh's evidence, and
+// aggregates the repeats into results.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/meshbench/meshbench/bench/fingerprint"
+	"github.com/meshbench/meshbench/bench/plan"
+	"github.com/meshbench/meshbench/bench/results"
+	"github.com/meshbench/meshbench/internal/substrate/local"
+	"github.com/meshbench/meshbench/scenarios"
+)
+
+// Ports the workload server listens on inside its pod.
+const (
+	TCPPort  = 7000
+	HTTPPort = 8080
+)
+
+// Options configure a run.
+type Options struct {
+	// Exe is the meshbench binary started inside pods (serve and load).
+	Exe string
+	// Cluster names the local cluster the run creates.
+	Cluster string
+	// Meshes overrides every scenario's mesh list when not empty.
+	Meshes []string
+	// Keep leaves the topology up after the run.
+	Keep bool
+	// Progress receives one line per step; nil discards them.
+	Progress io.Writer
+	// Command is the command line that reproduces the run.
+	Command string
+}
+
+// ErrInterrupted is returned (with the results so far) when ctx ends early.
+var ErrInterrupted = errors.New("run interrupted; results so far were kept")
+
+// Run measures every step of the plan for the given scenario files. It
+// returns the results gathered even when it fails part way, so a caller can
+// write what was measured before an interruption.
+func Run(ctx context.Context, files []scenarios.File, opts Options) (*results.File, error) {
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	out := &results.File{Schema: results.Schema, Env: fingerprint.Collect("local"), Command: opts.Command}
+	var scs []*scenarios.Scenario
+	for i := range files {
+		out.Scenarios = append(out.Scenarios, results.ScenarioRecord{File: files[i].Path, SHA256: files[i].SHA256, Scenario: files[i].Scenario})
+		scs = append(scs, &files[i].Scenario)
+	}
+	steps := plan.Build(scs, opts.Meshes)
+	if len(steps) == 0 {
+		return out, fmt.Errorf("the scenarios give nothing to measure")
+	}
+	nodes := 1
+	if plan.NeedsCrossNode(steps) {
+		nodes = 2
+	}
+	c, err := local.Up(ctx, local.Config{Name: opts.Cluster, Nodes: nodes, PodsPerNode: 2})
+	if err != nil {
+		return out, fmt.Errorf("create topology: %w", err)
+	}
+	r := &run{opts: opts, cluster: c, points: newAggregator()}
+	runErr := r.steps(ctx, steps)
+	out.Results = r.points.results()
+	if runErr != nil && errors.Is(runErr, ErrInterrupted) {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("interrupted after %d of %d steps", r.done, len(steps)))
+	}
+	if !opts.Keep {
+		if err := c.Down(); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("remove topology: %w", err))
+		}
+	}
+	return out, runErr
+}
+
+// run is the state of one Run.
+type run struct {
+	opts    Options
+	cluster *local.Cluster
+	server  *serverProc
+	points  *aggregator
+	done    int
+}
+
+func (r *run) steps(ctx context.Context, steps []plan.Step) (err error) {
+	srv, err := startServer(ctx, r.cluster, r.opts.Exe, r.serverPod())
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, srv.stop()) }()
+	r.server = srv
+	start := time.Now()
+	for i, st := range steps {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		rep, err := r.measure(ctx, st)
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		if err != nil {
+			return fmt.Errorf("%s repeat %d: %w", st.Point(), st.Repeat+1, err)
+		}
+		r.points.add(st, rep)
+		r.done++
+		fmt.Fprintf(r.opts.Progress, "[%d/%d %s left] %s\n", i+1, len(steps), eta(start, i+1, len(steps)), summary(st, rep))
+	}
+	return nil
+}
+
+// eta estimates the time left from the average step so far.
+func eta(start time.Time, done, total int) time.Duration {
+	per := time.Since(start) / time.Duration(done)
+	return (per * time.Duration(total-done)).Round(time.Second)
+}
+
+func summary(st plan.Step, rep results.Repeat) string {
+	s := fmt.Sprintf("%s %s %s %s %dB @%g/s #%d: p50 %.0fµs p99 %.0fµs achieved %.1f/s errors %d",
+		st.Scenario.Name, st.Scenario.Protocol, st.Mesh, st.Placement, st.PayloadBytes, st.Rate, st.Repeat+1,
+		rep.LatencyUS.P50, rep.LatencyUS.P99, rep.Rate.Achieved, rep.Errors)
+	if !rep.Valid {
+		s += " INVALID"
+	}
+	if len(rep.Warnings) > 0 {
+		s += " (" + strings.Join(rep.Warnings, "; ") + ")"
+	}
+	return s
+}
+
+// serverPod is where the workload server runs: the first pod of the first node.
+func (r *run) serverPod() local.Pod { return r.cluster.Pods()[0] }
+
+// clientPod picks the load generator's pod for a placement: the second pod of
+// the first node for same-node, the first pod of the second node for
+// cross-node.
+func (r *run) clientPod(placement string) (local.Pod, error) {
+	pods := r.cluster.Pods()
+	srv := r.serverPod()
+	for _, p := range pods[1:] {
+		if (placement == scenarios.PlacementSameNode) == (p.Node == srv.Node) {
+			return p, nil
+		}
+	}
+	return local.Pod{}, fmt.Errorf("topology has no pod for placement %s", placement)
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/meshbench/meshbench/bench/hist"
+	"github.com/meshbench/meshbench/bench/loadgen"
+	"github.com/meshbench/meshbench/bench/runner"
+	"github.com/spf13/cobra"
+)
+
+func newLoadCommand() *cobra.Command {
+	var cfg loadgen.Config
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "load --target HOST:PORT",
+		Short: "Drive open-loop constant-rate load at a workload server (runs inside a pod)",
+		Long: `load sends requests at a constant rate (--rate, 0 = closed loop as fast as
+possible) over --connections connections and times each from when it should
+have been sent, so stalls are not hidden (coordinated-omission correction).
+With --json it prints window-start, window-end and result events as JSON lines
+for meshbench run; without it, a human-readable summary.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Normalize()
+			if err := cfg.Validate(); err != nil {
+				return badInput(err)
+			}
+			out := &syncWriter{w: cmd.OutOrStdout()}
+			var hooks loadgen.Hooks
+			if asJSON {
+				hooks.OnWindowStart = func() { _ = runner.WriteEvent(out, runner.Event{Event: runner.EventWindowStart}) }
+				hooks.OnWindowEnd = func() { _ = runner.WriteEvent(out, runner.Event{Event: runner.EventWindowEnd}) }
+			}
+			res, err := loadgen.Run(cmd.Context(), cfg, hooks)
+			if err != nil {
+				return err
+			}
+			if !asJSON {
+				return printLoad(out, res)
+			}
+			rep, err := loadReport(res)
+			if err != nil {
+				return err
+			}
+			return runner.WriteEvent(out, runner.Event{Event: runner.EventResult, Result: rep})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Target, "target", "", "HOST:PORT of the workload server")
+	f.StringVar(&cfg.Protocol, "protocol", "http", "http or tcp")
+	f.Float64Var(&cfg.Rate, "rate", 1000, "requests per second over all connections; 0 = closed loop")
+	f.IntVar(&cfg.Connections, "connections", 4, "connections, one worker each")
+	f.DurationVar(&cfg.Duration, "duration", loadgen.DefaultDuration, "measurement window")
+	f.DurationVar(&cfg.Warmup, "warmup", 0, "load before the window that is not recorded")
+	f.IntVar(&cfg.PayloadBytes, "payload-bytes", 1024, "TCP request size (echoed) or HTTP response body size")
+	f.DurationVar(&cfg.Timeout, "timeout", loadgen.DefaultTimeout, "per-request timeout")
+	f.BoolVar(&asJSON, "json", false, "print JSON event lines (used by meshbench run)")
+	return cmd
+}
+
+// loadReport encodes a result for the runner.
+func loadReport(res loadgen.Result) (*runner.LoadReport, error) {
+	var encs [3]string
+	var err error
+	if encs[0], err = hist.Encode(res.Latency); err != nil {
+		return nil, fmt.Errorf("encode latency histogram: %w", err)
+	}
+	if encs[1], err = hist.Encode(res.Service); err != nil {
+		return nil, fmt.Errorf("encode service histogram: %w", err)
+	}
+	if encs[2], err = hist.Encode(res.SendLag); err != nil {
+		return nil, fmt.Errorf("encode send-lag histogram: %w", err)
+	}
+	return &runner.LoadReport{
+		Requested: res.Requested, Achieved: res.Achieved, Completed: res.Completed,
+		Errors: res.Errors, Unsent: res.Unsent, WindowS: res.WindowEnd.Sub(res.WindowStart).Seconds(),
+		Latency: encs[0], Service: encs[1], SendLag: encs[2],
+		Warnings: res.Warnings, ErrorSamples: res.ErrorSamples,
+	}, nil
+}
+
+func printLoad(w io.Writer, res loadgen.Result) error {
+	p := hist.Percentiles(res.Latency)
+	_, err := fmt.Fprintf(w, "requested %.1f/s achieved %.1f/s completed %d errors %d unsent %d\nlatency µs (corrected): p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f\n",
+		res.Requested, res.Achieved, res.Completed, res.Errors, res.Unsent, p.P50, p.P90, p.P99, p.P999, p.Max)
+	if err == nil && len(res.Warnings) > 0 {
+		_, err = fmt.Fprintf(w, "warnings: %s\n", strings.Join(res.Warnings, "; "))
+	}
+	if err == nil && res.Completed == 0 {
+		err = errors.New("no request completed")
+	}
+	return err
+}
+
+// syncWriter serialises event lines written from the load generator's hook
+// goroutines and the command itself.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/meshbench/meshbench/bench/results"
+	"github.com/meshbench/meshbench/bench/runner"
+	"github.com/meshbench/meshbench/internal/privilege"
+	"github.com/meshbench/meshbench/reports"
+	"github.com/meshbench/meshbench/scenarios"
+	"github.com/spf13/cobra"
+)
+
+type runFlags struct {
+	meshes  []string
+	out     string
+	quick   bool
+	keep    bool
+	cluster string
+}
+
+// availableMeshes are the mesh modes this build can install.
+var availableMeshes = []string{scenarios.MeshNone}
+
+func newRunCommand() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run SCENARIO.yaml...",
+		Short: "Run scenarios on a fresh local topology and write DIR/results.json",
+		Long: `run creates the topology the scenarios need, runs every scenario against each
+requested mesh (repeats interleaved so drift cancels out), writes
+DIR/results.json, the raw histograms and a latency plot per scenario, and tears
+the topology down (unless --keep). Ctrl-C stops cleanly and keeps the results
+measured so far.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for i, m := range f.meshes {
+				if !slices.Contains(availableMeshes, m) {
+					return badInputf("--mesh: %q is not available in this build (available: %s)", m, strings.Join(availableMeshes, ", "))
+				}
+				if slices.Contains(f.meshes[:i], m) {
+					return badInputf("--mesh: %q given twice", m)
+				}
+			}
+			files, err := loadScenarios(args, f.quick, f.meshes)
+			if err != nil {
+				return err
+			}
+			if err := privilege.Check(); err != nil {
+				return environment(err)
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return environment(fmt.Errorf("find the meshbench binary to start in pods: %w", err))
+			}
+			res, runErr := runner.Run(cmd.Context(), files, runner.Options{
+				Exe: exe, Cluster: f.cluster, Meshes: f.meshes, Keep: f.keep,
+				Progress: cmd.ErrOrStderr(), Command: "meshbench " + strings.Join(os.Args[1:], " "),
+			})
+			if len(res.Results) == 0 {
+				return runErr
+			}
+			path, err := results.Write(f.out, res)
+			if err != nil {
+				return errors.Join(runErr, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", path)
+			plots, err := reports.LatencyPlots(res, filepath.Join(f.out, "plots"))
+			if err != nil {
+				return errors.Join(runErr, err)
+			}
+			for _, p := range plots {
+				fmt.Fprintf(cmd.OutOrStdout(), "plot:    %s\n", p)
+			}
+			if err := reports.WriteHistograms(res, filepath.Join(f.out, "histograms")); err != nil {
+				return errors.Join(runErr, err)
+			}
+			if runErr != nil {
+				return runErr
+			}
+			return invalidRuns(res)
+		},
+	}
+	cmd.Flags().StringSliceVar(&f.meshes, "mesh", nil, "meshes to run, overriding the scenarios' own lists (none)")
+	cmd.Flags().StringVar(&f.out, "out", "out/latest", "directory for results.json, plots and histograms")
+	cmd.Flags().BoolVar(&f.quick, "quick", false, "shorten every scenario (2 s windows, 2 repeats) for CI gates")
+	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave the topology up after the run (remove it with meshbench down)")
+	addClusterFlag(cmd, &f.cluster)
+	return cmd
+}
+
+// loadScenarios reads every file, reporting bad input with exit code 2.
+func loadScenarios(paths []string, quick bool, meshes []string) ([]scenarios.File, error) {
+	var files []scenarios.File
+	names := map[string]string{}
+	for _, p := range paths {
+		f, err := scenarios.Load(p)
+		if err != nil {
+			return nil, badInput(err)
+		}
+		if prev, ok := names[f.Scenario.Name]; ok {
+			return nil, badInputf("%s: field name: %q is already used by %s; scenario names must be unique in a run", p, f.Scenario.Name, prev)
+		}
+		names[f.Scenario.Name] = p
+		if len(meshes) == 0 {
+			for i, m := range f.Scenario.Meshes {
+				if !slices.Contains(availableMeshes, m) {
+					return nil, badInputf("%s: field meshes[%d]: %q is not available in this build (available: %s)", p, i, m, strings.Join(availableMeshes, ", "))
+				}
+			}
+		}
+		if quick {
+			f.Scenario.Quick()
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// invalidRuns fails the command (exit 1) when any result is invalid.
+func invalidRuns(f *results.File) error {
+	var bad []string
+	for _, r := range f.Results {
+		if !r.Valid {
+			bad = append(bad, fmt.Sprintf("%s/%s/%s: %s", r.Scenario, r.Mesh, r.Placement, strings.Join(r.Warnings, "; ")))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return checkFailed(fmt.Errorf("%d invalid result(s): %s", len(bad), strings.Join(bad, " | ")))
+}
