@@ -98,7 +98,7 @@ func TestJudge(t *testing.T) {
 		{"slow", results.Repeat{Completed: 1000, Rate: results.Rate{Requested: 100, Achieved: 90}}, true, "10.0% below the requested"},
 		{"nothing", results.Repeat{Rate: results.Rate{Requested: 100}}, false, "no request completed"},
 		{"errors", results.Repeat{Completed: 100, Errors: 5, Rate: results.Rate{Requested: 100, Achieved: 100}}, false, "5 errors"},
-		{"datapath present", results.Repeat{Completed: 100, Evidence: map[string]int64{"bpf_pins": 2}, Rate: results.Rate{Requested: 100, Achieved: 100}}, false, "evidence does not match mesh none"},
+		{"datapath present", results.Repeat{Completed: 100, Evidence: map[string]int64{"bpf_programs": 2}, Rate: results.Rate{Requested: 100, Achieved: 100}}, false, "evidence does not match mesh none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"os"
 	"os/exec"
 	"strconv"
 	"time"
@@ -151,16 +150,16 @@ func cpuBetween(a, b sample, achieved float64) results.CPU {
 	return c
 }
 
-// noneEvidence proves that mesh "none" ran with no mesh: nothing pinned under
-// the datapath's bpffs directory and no process in the pods but the server
-// and the load generator.
+// noneEvidence proves that mesh "none" ran with no mesh: no BPF program acts
+// on the pods' sockets (attached to their cgroups or any ancestor) and no
+// process runs in the pods but the server and the load generator.
 func noneEvidence(roles map[string]local.Pod) map[string]int64 {
-	ev := map[string]int64{"bpf_pins": 0, "extra_processes": 0}
-	if entries, err := os.ReadDir("/sys/fs/bpf/meshbench"); err == nil {
-		ev["bpf_pins"] = int64(len(entries))
-	}
+	ev := map[string]int64{"bpf_programs": 0, "extra_processes": 0}
 	for _, p := range roles {
-		if procs, err := cgroupv2.Procs(p.Cgroup); err == nil && len(procs) > 1 {
+		if n, err := cgroupv2.EffectiveBPF(p.Cgroup); err != nil || n > 0 {
+			ev["bpf_programs"] += int64(max(n, 1)) // an unreadable cgroup counts against the claim
+		}
+		if procs, err := cgroupv2.ProcsTree(p.Cgroup); err == nil && len(procs) > 1 {
 			ev["extra_processes"] += int64(len(procs) - 1)
 		}
 	}
@@ -170,9 +169,9 @@ func noneEvidence(roles map[string]local.Pod) map[string]int64 {
 // judge decides validity and attaches warnings as data.
 func judge(st plan.Step, rep *results.Repeat) {
 	rep.Valid = true
-	if st.Mesh == scenarios.MeshNone && (rep.Evidence["bpf_pins"] != 0 || rep.Evidence["extra_processes"] != 0) {
+	if st.Mesh == scenarios.MeshNone && (rep.Evidence["bpf_programs"] != 0 || rep.Evidence["extra_processes"] != 0) {
 		rep.Valid = false
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("evidence does not match mesh none: %d BPF pins, %d extra processes in the pods", rep.Evidence["bpf_pins"], rep.Evidence["extra_processes"]))
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("evidence does not match mesh none: %d BPF programs on the pods' cgroups, %d extra processes in the pods", rep.Evidence["bpf_programs"], rep.Evidence["extra_processes"]))
 	}
 	if rep.Completed == 0 {
 		rep.Valid = false
