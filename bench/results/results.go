@@ -53,27 +53,31 @@ type Result struct {
 	CPU          CPU              `json:"cpu"`
 	MemoryBytes  map[string]int64 `json:"memory_bytes"`
 	Evidence     map[string]int64 `json:"evidence"`
-	Histogram    string           `json:"histogram"`
-	Repeats      []Repeat         `json:"repeats"`
+	// MeshInfo describes the mesh as it ran: proxy name, version, workers,
+	// mTLS, datapath features.
+	MeshInfo  map[string]string `json:"mesh_info"`
+	Histogram string            `json:"histogram"`
+	Repeats   []Repeat          `json:"repeats"`
 }
 
 // Repeat is one measured repetition of a point, with its raw histogram.
 type Repeat struct {
-	Index        int              `json:"index"`
-	Valid        bool             `json:"valid"`
-	Warnings     []string         `json:"warnings"`
-	Errors       int64            `json:"errors"`
-	Completed    int64            `json:"completed"`
-	Unsent       int64            `json:"unsent"`
-	WindowS      float64          `json:"window_s"`
-	LatencyUS    Percentiles      `json:"latency_us"`
-	SendLagUS    Percentiles      `json:"send_lag_us"`
-	Rate         Rate             `json:"rate"`
-	CPU          CPU              `json:"cpu"`
-	MemoryBytes  map[string]int64 `json:"memory_bytes"`
-	Evidence     map[string]int64 `json:"evidence"`
-	Histogram    string           `json:"histogram"`
-	ErrorSamples []string         `json:"error_samples,omitempty"`
+	Index        int               `json:"index"`
+	Valid        bool              `json:"valid"`
+	Warnings     []string          `json:"warnings"`
+	Errors       int64             `json:"errors"`
+	Completed    int64             `json:"completed"`
+	Unsent       int64             `json:"unsent"`
+	WindowS      float64           `json:"window_s"`
+	LatencyUS    Percentiles       `json:"latency_us"`
+	SendLagUS    Percentiles       `json:"send_lag_us"`
+	Rate         Rate              `json:"rate"`
+	CPU          CPU               `json:"cpu"`
+	MemoryBytes  map[string]int64  `json:"memory_bytes"`
+	Evidence     map[string]int64  `json:"evidence"`
+	MeshInfo     map[string]string `json:"mesh_info"`
+	Histogram    string            `json:"histogram"`
+	ErrorSamples []string          `json:"error_samples,omitempty"`
 }
 
 // Percentiles of a latency distribution, in microseconds.

@@ -99,6 +99,7 @@ func (a *aggregator) results() []results.Result {
 			for k, v := range r.Evidence {
 				res.Evidence[k] += v
 			}
+			res.MeshInfo = r.MeshInfo
 		}
 		res.LatencyUS = percentiles(merged)
 		res.Histogram, _ = hist.Encode(merged)

@@ -70,9 +70,10 @@ func TestAggregateMergesRepeats(t *testing.T) {
 
 func TestCPUBetweenSplitsKernel(t *testing.T) {
 	t0 := time.Unix(0, 0)
-	a := sample{at: t0, host: cpuacct.HostStat{User: 0, System: 0}, pods: map[string]uint64{"client": 0, "server": 0}}
-	// 2 s window, host busy 300 ticks = 1.5 cores; client 1 s, server 0.5 s.
-	b := sample{at: t0.Add(2 * time.Second), host: cpuacct.HostStat{User: 150, SoftIRQ: 150}, pods: map[string]uint64{"client": 1_000_000, "server": 500_000}}
+	a := sample{at: t0, host: cpuacct.HostStat{User: 0, System: 0}, cgroups: map[string]uint64{"client": 0, "server": 0, "proxy/server": 0}}
+	// 2 s window, host busy 300 ticks = 1.5 cores; client pod 1 s, server
+	// pod 0.5 s of which its proxy 0.2 s.
+	b := sample{at: t0.Add(2 * time.Second), host: cpuacct.HostStat{User: 150, SoftIRQ: 150}, cgroups: map[string]uint64{"client": 1_000_000, "server": 500_000, "proxy/server": 200_000}}
 	c := cpuBetween(a, b, 3000)
 	near := func(name string, got, want float64) {
 		if math.Abs(got-want) > 1e-9 {
@@ -81,13 +82,14 @@ func TestCPUBetweenSplitsKernel(t *testing.T) {
 	}
 	near("host", c.HostCores, 1.5)
 	near("client", c.ByComponent["client"], 0.5)
-	near("server", c.ByComponent["server"], 0.25)
+	near("server", c.ByComponent["server"], 0.15)
+	near("proxy", c.ByComponent["proxy"], 0.1)
+	near("server pod", c.ByPod["server"], 0.25)
 	near("kernel", c.ByComponent["kernel"], 0.75)
 	near("per krps", c.CoresPerKRPS, 0.5)
 }
 
 func TestJudge(t *testing.T) {
-	st := plan.Step{Mesh: "none"}
 	tests := []struct {
 		name  string
 		rep   results.Repeat
@@ -98,12 +100,12 @@ func TestJudge(t *testing.T) {
 		{"slow", results.Repeat{Completed: 1000, Rate: results.Rate{Requested: 100, Achieved: 90}}, true, "10.0% below the requested"},
 		{"nothing", results.Repeat{Rate: results.Rate{Requested: 100}}, false, "no request completed"},
 		{"errors", results.Repeat{Completed: 100, Errors: 5, Rate: results.Rate{Requested: 100, Achieved: 100}}, false, "5 errors"},
-		{"datapath present", results.Repeat{Completed: 100, Evidence: map[string]int64{"bpf_programs": 2}, Rate: results.Rate{Requested: 100, Achieved: 100}}, false, "evidence does not match mesh none"},
+		{"datapath present", results.Repeat{Completed: 100, Evidence: map[string]int64{"bpf_programs": 2}, Rate: results.Rate{Requested: 100, Achieved: 100}}, false, "evidence does not match mesh none: 2 BPF programs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep := tt.rep
-			judge(st, &rep)
+			judge(&rep, (&noMesh{}).Verify(rep.Evidence, rep.Completed))
 			if rep.Valid != tt.valid {
 				t.Errorf("valid = %v, want %v (%v)", rep.Valid, tt.valid, rep.Warnings)
 			}

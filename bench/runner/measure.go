@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os/exec"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/meshbench/meshbench/bench/cpuacct"
@@ -24,9 +26,27 @@ const rateTolerance = 0.05
 
 // sample is every CPU counter read at one instant.
 type sample struct {
-	at   time.Time
-	host cpuacct.HostStat
-	pods map[string]uint64 // role -> usage_usec
+	at      time.Time
+	host    cpuacct.HostStat
+	cgroups map[string]uint64 // component -> usage_usec
+}
+
+// accounting names the cgroups whose CPU and memory a step reports: the
+// client and server pods by role, and each pod's proxy as "proxy/<role>".
+// A pod's cgroup contains its proxy's, so the proxy is subtracted from it.
+type accounting map[string]string
+
+const proxyPrefix = "proxy/"
+
+func newAccounting(roles map[string]local.Pod, proxies map[string]string) accounting {
+	a := accounting{}
+	for role, p := range roles {
+		a[role] = p.Cgroup
+		if dir, ok := proxies[p.Name]; ok {
+			a[proxyPrefix+role] = dir
+		}
+	}
+	return a
 }
 
 // measure runs the load generator for one step and returns the repeat.
@@ -36,6 +56,21 @@ func (r *run) measure(ctx context.Context, st plan.Step) (results.Repeat, error)
 		return results.Repeat{}, err
 	}
 	roles := map[string]local.Pod{"client": client, "server": r.serverPod()}
+	mesh, err := r.installers[st.Mesh](ctx, r.cluster, []local.Pod{client, r.serverPod()})
+	if err != nil {
+		return results.Repeat{}, fmt.Errorf("install mesh %s: %w", st.Mesh, err)
+	}
+	rep, err := r.drive(ctx, st, roles, mesh)
+	if rerr := mesh.Remove(); rerr != nil {
+		return results.Repeat{}, errors.Join(err, fmt.Errorf("remove mesh %s: %w", st.Mesh, rerr))
+	}
+	return rep, err
+}
+
+// drive runs the load generator for one step on an installed mesh.
+func (r *run) drive(ctx context.Context, st plan.Step, roles map[string]local.Pod, mesh Mesh) (results.Repeat, error) {
+	client := roles["client"]
+	acct := newAccounting(roles, mesh.ProxyCgroups())
 	cmd := exec.CommandContext(ctx, r.opts.Exe, loadArgs(st, r.serverPod().IPv4)...)
 	cmd.SysProcAttr = ownProcessGroup()
 	stdout, err := cmd.StdoutPipe()
@@ -49,7 +84,8 @@ func (r *run) measure(ctx context.Context, st plan.Step) (results.Repeat, error)
 	}
 	var begin, end sample
 	var report *LoadReport
-	var memory map[string]int64
+	var memory, evidence map[string]int64
+	var evidenceErr error
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	for sc.Scan() {
@@ -59,10 +95,11 @@ func (r *run) measure(ctx context.Context, st plan.Step) (results.Repeat, error)
 		}
 		switch ev.Event {
 		case EventWindowStart:
-			begin = take(roles)
+			begin = take(acct)
 		case EventWindowEnd:
-			end = take(roles)
-			memory = rss(roles)
+			end = take(acct)
+			memory = rss(acct)
+			evidence, evidenceErr = mesh.Evidence(ctx)
 		case EventResult:
 			report = ev.Result
 		}
@@ -78,10 +115,14 @@ func (r *run) measure(ctx context.Context, st plan.Step) (results.Repeat, error)
 	if err != nil {
 		return results.Repeat{}, err
 	}
+	if evidenceErr != nil {
+		return results.Repeat{}, fmt.Errorf("read %s evidence: %w", st.Mesh, evidenceErr)
+	}
 	rep.CPU = cpuBetween(begin, end, rep.Rate.Achieved)
 	rep.MemoryBytes = memory
-	rep.Evidence = noneEvidence(roles)
-	judge(st, &rep)
+	rep.Evidence = evidence
+	rep.MeshInfo = mesh.Info()
+	judge(&rep, mesh.Verify(evidence, rep.Completed))
 	return rep, nil
 }
 
@@ -104,75 +145,66 @@ func loadArgs(st plan.Step, server netip.Addr) []string {
 	}
 }
 
-// take samples host and pod CPU counters now. A pod whose counters cannot be
-// read is left out, which shows up as a missing component rather than a zero.
-func take(roles map[string]local.Pod) sample {
-	s := sample{at: time.Now(), pods: map[string]uint64{}}
+// take samples host and cgroup CPU counters now. A cgroup that cannot be
+// read is left out, which shows up as a missing component, not a zero.
+func take(acct accounting) sample {
+	s := sample{at: time.Now(), cgroups: map[string]uint64{}}
 	s.host, _ = cpuacct.ReadHost()
-	for role, p := range roles {
-		if st, err := local.CPU(p); err == nil {
-			s.pods[role] = st.UsageUsec
+	for name, dir := range acct {
+		if st, err := cgroupv2.ReadCPUStat(dir); err == nil {
+			s.cgroups[name] = st.UsageUsec
 		}
 	}
 	return s
 }
 
-// rss reads each pod's resident memory.
-func rss(roles map[string]local.Pod) map[string]int64 {
+// rss reads each component's resident memory, proxies apart from their pods.
+func rss(acct accounting) map[string]int64 {
 	m := map[string]int64{}
-	for role, p := range roles {
-		if v, err := local.MemoryRSS(p); err == nil {
-			m[role] = int64(v)
+	for name, dir := range acct {
+		if v, err := cgroupv2.RSS(dir); err == nil {
+			m[name] += int64(v)
+			if role, ok := strings.CutPrefix(name, proxyPrefix); ok {
+				m[role] -= int64(v)
+			}
 		}
 	}
 	return m
 }
 
-// cpuBetween turns two samples into the CPU block of a repeat.
+// cpuBetween turns two samples into the CPU block of a repeat: by pod (the
+// pod's whole cgroup), and by component, where each proxy is taken out of
+// its pod and summed into "proxy", and "kernel" is what no cgroup accounts for.
 func cpuBetween(a, b sample, achieved float64) results.CPU {
 	window := b.at.Sub(a.at)
 	host := cpuacct.HostDelta(a.host, b.host, window)
-	c := results.CPU{HostCores: host.Busy, StealCores: host.Steal, ByComponent: map[string]float64{}, ByPod: map[string]float64{}}
+	c := results.CPU{HostCores: host.Busy, StealCores: host.Steal, ByComponent: map[string]float64{"proxy": 0}, ByPod: map[string]float64{}}
 	var pods float64
-	for role, before := range a.pods {
-		after, ok := b.pods[role]
+	for name, before := range a.cgroups {
+		after, ok := b.cgroups[name]
 		if !ok {
 			continue
 		}
 		v := cpuacct.CgroupDelta(before, after, window)
-		c.ByComponent[role] = v
-		c.ByPod[role] = v
+		if role, ok := strings.CutPrefix(name, proxyPrefix); ok {
+			c.ByComponent["proxy"] += v
+			c.ByComponent[role] -= v
+			continue
+		}
+		c.ByComponent[name] += v
+		c.ByPod[name] = v
 		pods += v
 	}
-	c.ByComponent["proxy"] = 0
 	c.ByComponent["kernel"] = max(host.Busy-pods, 0)
 	c.CoresPerKRPS = cpuacct.PerKRPS(host.Busy, achieved)
 	return c
 }
 
-// noneEvidence proves that mesh "none" ran with no mesh: no BPF program acts
-// on the pods' sockets (attached to their cgroups or any ancestor) and no
-// process runs in the pods but the server and the load generator.
-func noneEvidence(roles map[string]local.Pod) map[string]int64 {
-	ev := map[string]int64{"bpf_programs": 0, "extra_processes": 0}
-	for _, p := range roles {
-		if n, err := cgroupv2.EffectiveBPF(p.Cgroup); err != nil || n > 0 {
-			ev["bpf_programs"] += int64(max(n, 1)) // an unreadable cgroup counts against the claim
-		}
-		if procs, err := cgroupv2.ProcsTree(p.Cgroup); err == nil && len(procs) > 1 {
-			ev["extra_processes"] += int64(len(procs) - 1)
-		}
-	}
-	return ev
-}
-
-// judge decides validity and attaches warnings as data.
-func judge(st plan.Step, rep *results.Repeat) {
-	rep.Valid = true
-	if st.Mesh == scenarios.MeshNone && (rep.Evidence["bpf_programs"] != 0 || rep.Evidence["extra_processes"] != 0) {
-		rep.Valid = false
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("evidence does not match mesh none: %d BPF programs on the pods' cgroups, %d extra processes in the pods", rep.Evidence["bpf_programs"], rep.Evidence["extra_processes"]))
-	}
+// judge decides validity and attaches warnings as data. problems are the
+// mesh's objections to its evidence; any one makes the repeat invalid.
+func judge(rep *results.Repeat, problems []string) {
+	rep.Valid = len(problems) == 0
+	rep.Warnings = append(rep.Warnings, problems...)
 	if rep.Completed == 0 {
 		rep.Valid = false
 		rep.Warnings = append(rep.Warnings, "no request completed")

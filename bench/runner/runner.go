@@ -40,6 +40,8 @@ type Options struct {
 	Progress io.Writer
 	// Command is the command line that reproduces the run.
 	Command string
+	// Installers install the meshes by name; "none" is always available.
+	Installers map[string]Installer
 }
 
 // ErrInterrupted is returned (with the results so far) when ctx ends early.
@@ -62,6 +64,11 @@ func Run(ctx context.Context, files []scenarios.File, opts Options) (*results.Fi
 	if len(steps) == 0 {
 		return out, fmt.Errorf("the scenarios give nothing to measure")
 	}
+	for _, st := range steps {
+		if _, ok := opts.Installers[st.Mesh]; !ok && st.Mesh != scenarios.MeshNone {
+			return out, fmt.Errorf("mesh %s: no installer", st.Mesh)
+		}
+	}
 	nodes := 1
 	if plan.NeedsCrossNode(steps) {
 		nodes = 2
@@ -70,7 +77,10 @@ func Run(ctx context.Context, files []scenarios.File, opts Options) (*results.Fi
 	if err != nil {
 		return out, fmt.Errorf("create topology: %w", err)
 	}
-	r := &run{opts: opts, cluster: c, points: newAggregator()}
+	r := &run{opts: opts, cluster: c, points: newAggregator(), installers: map[string]Installer{scenarios.MeshNone: InstallNone}}
+	for name, in := range opts.Installers {
+		r.installers[name] = in
+	}
 	runErr := r.steps(ctx, steps)
 	out.Results = r.points.results()
 	if runErr != nil && errors.Is(runErr, ErrInterrupted) {
@@ -86,11 +96,12 @@ func Run(ctx context.Context, files []scenarios.File, opts Options) (*results.Fi
 
 // run is the state of one Run.
 type run struct {
-	opts    Options
-	cluster *local.Cluster
-	server  *serverProc
-	points  *aggregator
-	done    int
+	opts       Options
+	cluster    *local.Cluster
+	server     *serverProc
+	points     *aggregator
+	installers map[string]Installer
+	done       int
 }
 
 func (r *run) steps(ctx context.Context, steps []plan.Step) (err error) {

@@ -1,0 +1,74 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/meshbench/meshbench/internal/cgroupv2"
+	"github.com/meshbench/meshbench/internal/substrate/local"
+)
+
+// Mesh is a mesh datapath installed on the topology for one step. The runner
+// installs a fresh one before every step and removes it after, so no mesh
+// ever measures in a state another left behind.
+type Mesh interface {
+	// Evidence reads the counters that prove the mesh carried the step's
+	// traffic (or, for none, that no mesh was present).
+	Evidence(ctx context.Context) (map[string]int64, error)
+	// Verify compares the evidence with the requests the load generator
+	// completed and returns what does not match; empty means the run counts.
+	Verify(evidence map[string]int64, completed int64) []string
+	// ProxyCgroups maps pod names to the cgroup of that pod's proxy, so its
+	// CPU and memory are reported apart from the application's.
+	ProxyCgroups() map[string]string
+	// Info describes the mesh for the results: proxy name and version,
+	// workers, mTLS, datapath features.
+	Info() map[string]string
+	// Remove takes the mesh down completely.
+	Remove() error
+}
+
+// Installer installs a mesh on the given pods of a cluster.
+type Installer func(ctx context.Context, c *local.Cluster, pods []local.Pod) (Mesh, error)
+
+// noMesh is mesh "none": nothing to install, and evidence that nothing is
+// there.
+type noMesh struct{ pods []local.Pod }
+
+// InstallNone is the Installer of mesh "none".
+func InstallNone(_ context.Context, _ *local.Cluster, pods []local.Pod) (Mesh, error) {
+	return &noMesh{pods: pods}, nil
+}
+
+// Evidence counts BPF programs acting on the pods' sockets (attached to their
+// cgroups or any ancestor) and processes in the pods besides the server and
+// the load generator.
+func (m *noMesh) Evidence(context.Context) (map[string]int64, error) {
+	ev := map[string]int64{"bpf_programs": 0, "extra_processes": 0}
+	for _, p := range m.pods {
+		n, err := cgroupv2.EffectiveBPF(p.Cgroup)
+		if err != nil {
+			return nil, err
+		}
+		ev["bpf_programs"] += int64(n)
+		procs, err := cgroupv2.ProcsTree(p.Cgroup)
+		if err != nil {
+			return nil, err
+		}
+		if len(procs) > 1 {
+			ev["extra_processes"] += int64(len(procs) - 1)
+		}
+	}
+	return ev, nil
+}
+
+func (m *noMesh) Verify(ev map[string]int64, _ int64) []string {
+	if ev["bpf_programs"] == 0 && ev["extra_processes"] == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("evidence does not match mesh none: %d BPF programs on the pods' cgroups, %d extra processes in the pods", ev["bpf_programs"], ev["extra_processes"])}
+}
+
+func (m *noMesh) ProxyCgroups() map[string]string { return nil }
+func (m *noMesh) Info() map[string]string         { return map[string]string{"mesh": "none"} }
+func (m *noMesh) Remove() error                   { return nil }
