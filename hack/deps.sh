@@ -7,6 +7,8 @@ purpose=${1:-bench}
 # Programs the harness and its tests use, and the Debian package of each.
 declare -A need=(
 	[ip]=iproute2
+	[haproxy]=haproxy # the sidecar proxy where no envoy binary exists
+	[nft]=nftables    # tests read the sidecar capture rules back with nft
 )
 
 die() { echo "meshbench: $*" >&2; exit 3; }

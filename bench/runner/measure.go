@@ -56,7 +56,8 @@ func (r *run) measure(ctx context.Context, st plan.Step) (results.Repeat, error)
 		return results.Repeat{}, err
 	}
 	roles := map[string]local.Pod{"client": client, "server": r.serverPod()}
-	mesh, err := r.installers[st.Mesh](ctx, r.cluster, []local.Pod{client, r.serverPod()})
+	target := Target{Client: client, Server: r.serverPod(), Protocol: st.Scenario.Protocol, Connections: st.Scenario.Connections}
+	mesh, err := r.installers[st.Mesh](ctx, r.cluster, target)
 	if err != nil {
 		return results.Repeat{}, fmt.Errorf("install mesh %s: %w", st.Mesh, err)
 	}

@@ -28,16 +28,24 @@ type Mesh interface {
 	Remove() error
 }
 
-// Installer installs a mesh on the given pods of a cluster.
-type Installer func(ctx context.Context, c *local.Cluster, pods []local.Pod) (Mesh, error)
+// Target says where a step's traffic goes, so a mesh can install itself on
+// the right pods and judge its evidence against the right protocol.
+type Target struct {
+	Client, Server local.Pod
+	Protocol       string // scenarios.ProtocolHTTP or ProtocolTCP
+	Connections    int
+}
+
+// Installer installs a mesh for one step.
+type Installer func(ctx context.Context, c *local.Cluster, t Target) (Mesh, error)
 
 // noMesh is mesh "none": nothing to install, and evidence that nothing is
 // there.
 type noMesh struct{ pods []local.Pod }
 
 // InstallNone is the Installer of mesh "none".
-func InstallNone(_ context.Context, _ *local.Cluster, pods []local.Pod) (Mesh, error) {
-	return &noMesh{pods: pods}, nil
+func InstallNone(_ context.Context, _ *local.Cluster, t Target) (Mesh, error) {
+	return &noMesh{pods: []local.Pod{t.Client, t.Server}}, nil
 }
 
 // Evidence counts BPF programs acting on the pods' sockets (attached to their

@@ -10,6 +10,7 @@ import (
 
 	"github.com/meshbench/meshbench/bench/results"
 	"github.com/meshbench/meshbench/bench/runner"
+	baseline "github.com/meshbench/meshbench/envoy-baseline"
 	"github.com/meshbench/meshbench/internal/privilege"
 	"github.com/meshbench/meshbench/reports"
 	"github.com/meshbench/meshbench/scenarios"
@@ -22,10 +23,11 @@ type runFlags struct {
 	quick   bool
 	keep    bool
 	cluster string
+	sidecar baseline.Options
 }
 
 // availableMeshes are the mesh modes this build can install.
-var availableMeshes = []string{scenarios.MeshNone}
+var availableMeshes = []string{scenarios.MeshNone, scenarios.MeshSidecar}
 
 func newRunCommand() *cobra.Command {
 	var f runFlags
@@ -58,8 +60,12 @@ measured so far.`,
 			if err != nil {
 				return environment(fmt.Errorf("find the meshbench binary to start in pods: %w", err))
 			}
+			installers, err := meshInstallers(files, f)
+			if err != nil {
+				return err
+			}
 			res, runErr := runner.Run(cmd.Context(), files, runner.Options{
-				Exe: exe, Cluster: f.cluster, Meshes: f.meshes, Keep: f.keep,
+				Exe: exe, Cluster: f.cluster, Meshes: f.meshes, Keep: f.keep, Installers: installers,
 				Progress: cmd.ErrOrStderr(), Command: "meshbench " + strings.Join(os.Args[1:], " "),
 			})
 			if len(res.Results) == 0 {
@@ -90,8 +96,42 @@ measured so far.`,
 	cmd.Flags().StringVar(&f.out, "out", "out/latest", "directory for results.json, plots and histograms")
 	cmd.Flags().BoolVar(&f.quick, "quick", false, "shorten every scenario (2 s windows, 2 repeats) for CI gates")
 	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave the topology up after the run (remove it with meshbench down)")
+	cmd.Flags().StringVar(&f.sidecar.Proxy, "sidecar", baseline.ProxyAuto, "sidecar proxy: envoy, haproxy or auto (envoy when on PATH or $MESHBENCH_ENVOY, else haproxy)")
+	cmd.Flags().BoolVar(&f.sidecar.MTLS, "mtls", false, "mutual TLS between sidecars (certificates made per run)")
+	cmd.Flags().IntVar(&f.sidecar.Workers, "proxy-workers", baseline.DefaultWorkers, "worker threads per sidecar proxy")
 	addClusterFlag(cmd, &f.cluster)
 	return cmd
+}
+
+// meshInstallers prepares the installers of the meshes the run uses, failing
+// early (exit 2 or 3) when one cannot work here.
+func meshInstallers(files []scenarios.File, f runFlags) (map[string]runner.Installer, error) {
+	used := map[string]bool{}
+	for _, m := range f.meshes {
+		used[m] = true
+	}
+	if len(f.meshes) == 0 {
+		for _, file := range files {
+			for _, m := range file.Scenario.Meshes {
+				used[m] = true
+			}
+		}
+	}
+	installers := map[string]runner.Installer{}
+	if used[scenarios.MeshSidecar] {
+		opts := f.sidecar
+		opts.Normalize()
+		if err := opts.Validate(); err != nil {
+			return nil, badInput(err)
+		}
+		proxy, err := baseline.Resolve(opts.Proxy)
+		if err != nil {
+			return nil, environment(err)
+		}
+		opts.Proxy = proxy
+		installers[scenarios.MeshSidecar] = sidecarInstaller(opts)
+	}
+	return installers, nil
 }
 
 // loadScenarios reads every file, reporting bad input with exit code 2.

@@ -153,13 +153,26 @@ func TestRunSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Results) != 1 {
-		t.Fatalf("got %d results, want 1", len(f.Results))
+	if len(f.Results) != 2 {
+		t.Fatalf("got %d results, want none and sidecar", len(f.Results))
 	}
-	r := f.Results[0]
-	if !r.Valid || r.Mesh != "none" || r.Placement != "same-node" || r.Errors != 0 {
-		t.Errorf("result not a valid error-free none/same-node result: %+v", r)
+	byMesh := map[string]results.Result{}
+	for _, r := range f.Results {
+		byMesh[r.Mesh] = r
+		if !r.Valid || r.Placement != "same-node" || r.Errors != 0 {
+			t.Errorf("%s: not a valid error-free same-node result: %+v", r.Mesh, r)
+		}
 	}
+	// The sidecars are really in the path: both proxies counted every
+	// request, and two extra proxy hops cost latency.
+	sc := byMesh["sidecar"]
+	if sc.Evidence["client_proxy_outbound_http_requests"] < sc.Repeats[0].Completed || sc.CPU.ByComponent["proxy"] <= 0 || sc.MeshInfo["proxy"] == "" {
+		t.Errorf("sidecar evidence missing: %v %v %v", sc.Evidence, sc.CPU.ByComponent, sc.MeshInfo)
+	}
+	if sc.LatencyUS.P50 <= byMesh["none"].LatencyUS.P50 {
+		t.Errorf("sidecar p50 %.0fµs not above none's %.0fµs", sc.LatencyUS.P50, byMesh["none"].LatencyUS.P50)
+	}
+	r := byMesh["none"]
 	if r.Rate.Achieved < 0.5*r.Rate.Requested || r.Rate.Achieved > 1.1*r.Rate.Requested {
 		t.Errorf("achieved %.1f/s for requested %.1f/s", r.Rate.Achieved, r.Rate.Requested)
 	}
@@ -176,7 +189,7 @@ func TestRunSmoke(t *testing.T) {
 	if f.Env.Kernel == "" || f.Env.Cores == 0 || len(f.Scenarios) != 1 || len(f.Scenarios[0].SHA256) != 64 {
 		t.Errorf("fingerprint incomplete: %+v %+v", f.Env, f.Scenarios)
 	}
-	for _, p := range []string{"plots/smoke-latency-spectrum.png", "plots/smoke-latency-spectrum.svg", "histograms/smoke-none-same-node-1024B-500-r1.hgrm"} {
+	for _, p := range []string{"plots/smoke-latency-spectrum.png", "plots/smoke-latency-spectrum.svg", "histograms/smoke-none-same-node-1024B-500-r1.hgrm", "histograms/smoke-sidecar-same-node-1024B-500-r2.hgrm"} {
 		if fi, err := os.Stat(filepath.Join(out, p)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s missing or empty: %v", p, err)
 		}
