@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 
+	"github.com/meshbench/meshbench/datapath"
 	"github.com/meshbench/meshbench/internal/privilege"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 	"github.com/spf13/cobra"
@@ -23,13 +26,15 @@ them, so it also cleans up after a run that was killed with kill -9. With
 				return environment(err)
 			}
 			if cluster != "" {
-				if err := local.DownCluster(cluster); err != nil {
+				// The datapath first: Down switches it to pass-through
+				// before anything it serves disappears.
+				if err := errors.Join(datapath.Down(datapathInstance(clusterKey(cluster))), local.DownCluster(cluster)); err != nil {
 					return err
 				}
 				_, err := fmt.Fprintf(cmd.OutOrStdout(), "removed cluster %s\n", cluster)
 				return err
 			}
-			if err := local.DownAll(); err != nil {
+			if err := errors.Join(downAllDatapaths(), local.DownAll()); err != nil {
 				return err
 			}
 			_, err := fmt.Fprintln(cmd.OutOrStdout(), "removed everything meshbench created on this host")
@@ -38,4 +43,23 @@ them, so it also cleans up after a run that was killed with kill -9. With
 	}
 	addClusterFlag(cmd, &cluster)
 	return cmd
+}
+
+// downAllDatapaths takes down every datapath instance pinned under
+// /sys/fs/bpf/meshbench, whichever cluster or run it belonged to.
+func downAllDatapaths() error {
+	entries, err := os.ReadDir(datapath.DefaultPinRoot)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if e.IsDir() {
+			errs = append(errs, datapath.Down(e.Name()))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/meshbench/meshbench/bench/results"
 	"github.com/meshbench/meshbench/bench/runner"
+	"github.com/meshbench/meshbench/datapath"
 	baseline "github.com/meshbench/meshbench/envoy-baseline"
 	"github.com/meshbench/meshbench/internal/privilege"
 	"github.com/meshbench/meshbench/reports"
@@ -24,10 +25,11 @@ type runFlags struct {
 	keep    bool
 	cluster string
 	sidecar baseline.Options
+	probe   string
 }
 
 // availableMeshes are the mesh modes this build can install.
-var availableMeshes = []string{scenarios.MeshNone, scenarios.MeshSidecar}
+var availableMeshes = []string{scenarios.MeshNone, scenarios.MeshSidecar, scenarios.MeshEBPF}
 
 func newRunCommand() *cobra.Command {
 	var f runFlags
@@ -68,6 +70,9 @@ measured so far.`,
 				Exe: exe, Cluster: f.cluster, Meshes: f.meshes, Keep: f.keep, Installers: installers,
 				Progress: cmd.ErrOrStderr(), Command: "meshbench " + strings.Join(os.Args[1:], " "),
 			})
+			if datapath.IsEnvironment(runErr) || errors.Is(runErr, datapath.ErrProbe) {
+				runErr = environment(runErr)
+			}
 			if len(res.Results) == 0 {
 				return runErr
 			}
@@ -99,6 +104,7 @@ measured so far.`,
 	cmd.Flags().StringVar(&f.sidecar.Proxy, "sidecar", baseline.ProxyAuto, "sidecar proxy: envoy, haproxy or auto (envoy when on PATH or $MESHBENCH_ENVOY, else haproxy)")
 	cmd.Flags().BoolVar(&f.sidecar.MTLS, "mtls", false, "mutual TLS between sidecars (certificates made per run)")
 	cmd.Flags().IntVar(&f.sidecar.Workers, "proxy-workers", baseline.DefaultWorkers, "worker threads per sidecar proxy")
+	cmd.Flags().StringVar(&f.probe, "datapath-probe", "no-splice", "what a failed eBPF kernel self-test does: required, no-splice (accept a splice(2) stall: the benchmark workload never splices), degrade or skip")
 	addClusterFlag(cmd, &f.cluster)
 	return cmd
 }
@@ -130,6 +136,13 @@ func meshInstallers(files []scenarios.File, f runFlags) (map[string]runner.Insta
 		}
 		opts.Proxy = proxy
 		installers[scenarios.MeshSidecar] = sidecarInstaller(opts)
+	}
+	if used[scenarios.MeshEBPF] {
+		probe, err := datapath.ParseProbeMode(f.probe)
+		if err != nil {
+			return nil, badInputf("--datapath-probe: %v", err)
+		}
+		installers[scenarios.MeshEBPF] = ebpfInstaller(probe)
 	}
 	return installers, nil
 }

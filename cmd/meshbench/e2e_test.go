@@ -153,8 +153,8 @@ func TestRunSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Results) != 2 {
-		t.Fatalf("got %d results, want none and sidecar", len(f.Results))
+	if len(f.Results) != 3 {
+		t.Fatalf("got %d results, want none, sidecar and ebpf", len(f.Results))
 	}
 	byMesh := map[string]results.Result{}
 	for _, r := range f.Results {
@@ -171,6 +171,15 @@ func TestRunSmoke(t *testing.T) {
 	}
 	if sc.LatencyUS.P50 <= byMesh["none"].LatencyUS.P50 {
 		t.Errorf("sidecar p50 %.0fµs not above none's %.0fµs", sc.LatencyUS.P50, byMesh["none"].LatencyUS.P50)
+	}
+	// The eBPF datapath really redirected: every completed request and its
+	// response went socket to socket, and nothing of it stayed pinned.
+	eb := byMesh["ebpf"]
+	if eb.Evidence["client_msgs_redirected"] < eb.Repeats[0].Completed || eb.Evidence["server_msgs_redirected"] < eb.Repeats[0].Completed || eb.MeshInfo["instance"] != "mb-"+name {
+		t.Errorf("ebpf evidence missing: %v %v", eb.Evidence, eb.MeshInfo)
+	}
+	if _, err := os.Stat("/sys/fs/bpf/meshbench/mb-" + name); !os.IsNotExist(err) {
+		t.Errorf("datapath pins of the run left behind: %v", err)
 	}
 	r := byMesh["none"]
 	if r.Rate.Achieved < 0.5*r.Rate.Requested || r.Rate.Achieved > 1.1*r.Rate.Requested {
@@ -189,7 +198,7 @@ func TestRunSmoke(t *testing.T) {
 	if f.Env.Kernel == "" || f.Env.Cores == 0 || len(f.Scenarios) != 1 || len(f.Scenarios[0].SHA256) != 64 {
 		t.Errorf("fingerprint incomplete: %+v %+v", f.Env, f.Scenarios)
 	}
-	for _, p := range []string{"plots/smoke-latency-spectrum.png", "plots/smoke-latency-spectrum.svg", "histograms/smoke-none-same-node-1024B-500-r1.hgrm", "histograms/smoke-sidecar-same-node-1024B-500-r2.hgrm"} {
+	for _, p := range []string{"plots/smoke-latency-spectrum.png", "plots/smoke-latency-spectrum.svg", "histograms/smoke-none-same-node-1024B-500-r1.hgrm", "histograms/smoke-sidecar-same-node-1024B-500-r2.hgrm", "histograms/smoke-ebpf-same-node-1024B-500-r1.hgrm"} {
 		if fi, err := os.Stat(filepath.Join(out, p)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s missing or empty: %v", p, err)
 		}
@@ -287,5 +296,32 @@ func TestDownAfterKill9(t *testing.T) {
 				t.Errorf("server process %s of the killed run survived down", pid)
 			}
 		}
+	}
+}
+
+// TestDatapathCommands drives the datapath on its own, as a user who brings
+// their own workload would: up on a cluster, status, down, and nothing left.
+func TestDatapathCommands(t *testing.T) {
+	testenv.RequirePrivileged(t)
+	name := uniqueCluster(t)
+	if code, _, stderr := meshbench(t, "up", "--cluster", name); code != 0 {
+		t.Fatalf("up: %s", stderr)
+	}
+	code, out, stderr := meshbench(t, "datapath", "up", "--cluster", name, "--probe", "no-splice")
+	if code != 0 || !strings.Contains(out, "datapath mb-"+name+" up on 1 nodes, 2 pods") {
+		t.Fatalf("datapath up: exit %d: %s%s", code, out, stderr)
+	}
+	code, out, stderr = meshbench(t, "datapath", "status", "--cluster", name)
+	if code != 0 || !strings.Contains(out, "mb-"+name+"-n0-p1") || !strings.Contains(out, "enabled true") {
+		t.Errorf("datapath status: exit %d: %s%s", code, out, stderr)
+	}
+	if code, _, stderr := meshbench(t, "datapath", "down", "--cluster", name); code != 0 {
+		t.Errorf("datapath down: %s", stderr)
+	}
+	if _, err := os.Stat("/sys/fs/bpf/meshbench/mb-" + name); !os.IsNotExist(err) {
+		t.Errorf("datapath down left pins: %v", err)
+	}
+	if code, _, stderr := meshbench(t, "datapath", "status", "--cluster", name); code != exitBadInput {
+		t.Errorf("status of a removed datapath: exit %d, want 2: %s", code, stderr)
 	}
 }

@@ -33,6 +33,7 @@ and writes results.json with the raw histograms and an environment fingerprint.`
 		newServeCommand(),
 		newLoadCommand(),
 		newVersionCommand(),
+		newDatapathCommand(),
 	)
 	err := root.ExecuteContext(ctx)
 	var ce *codedError

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/meshbench/meshbench/bench/runner"
+	"github.com/meshbench/meshbench/datapath"
+	"github.com/meshbench/meshbench/internal/substrate/local"
+	"github.com/meshbench/meshbench/scenarios"
+)
+
+// datapathInstance names a cluster's datapath pins under
+// /sys/fs/bpf/meshbench, so clusters never share or remove each other's.
+func datapathInstance(cluster string) string { return "mb-" + cluster }
+
+// datapathOptions attaches the datapath to every node cgroup of the cluster
+// with every pod as an endpoint, the tc fast path on the node veths.
+func datapathOptions(c *local.Cluster, probe datapath.ProbeMode) (datapath.Options, error) {
+	opts := datapath.Options{Instance: datapathInstance(c.Name()), Probe: probe, MountBPFFS: true}
+	for _, n := range c.Nodes() {
+		cg, err := c.NodeCgroup(n)
+		if err != nil {
+			return opts, err
+		}
+		opts.Cgroups = append(opts.Cgroups, cg)
+		opts.Nodes = append(opts.Nodes, datapath.Node{Name: n, Netns: filepath.Join("/run/netns", n)})
+	}
+	for _, p := range c.Pods() {
+		opts.Endpoints = append(opts.Endpoints, datapath.Endpoint{Name: p.Name, IPv4: p.IPv4, IPv6: p.IPv6, Netns: p.Netns, Cgroup: p.Cgroup, Node: p.Node})
+	}
+	return opts, nil
+}
+
+// ebpfMesh adapts the eBPF datapath to the runner.
+type ebpfMesh struct {
+	d      *datapath.Datapath
+	target runner.Target
+	probe  datapath.ProbeMode
+}
+
+// ebpfInstaller returns the runner's installer for mesh "ebpf".
+func ebpfInstaller(probe datapath.ProbeMode) runner.Installer {
+	return func(ctx context.Context, c *local.Cluster, t runner.Target) (runner.Mesh, error) {
+		opts, err := datapathOptions(c, probe)
+		if err != nil {
+			return nil, err
+		}
+		d, err := datapath.Up(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &ebpfMesh{d: d, target: t, probe: probe}, nil
+	}
+}
+
+func (m *ebpfMesh) sameNode() bool { return m.target.Client.Node == m.target.Server.Node }
+
+// Evidence is the datapath's own counters for the two pods, and the fast
+// path's packet counters.
+func (m *ebpfMesh) Evidence(context.Context) (map[string]int64, error) {
+	st, err := m.d.Status()
+	if err != nil {
+		return nil, err
+	}
+	ev := map[string]int64{"map_bytes": int64(st.MapBytes)}
+	for _, p := range st.Pods {
+		role := ""
+		switch p.Name {
+		case m.target.Client.Name:
+			role = "client"
+		case m.target.Server.Name:
+			role = "server"
+		default:
+			continue
+		}
+		ev[role+"_conns_paired"] = int64(p.ConnsPaired)
+		ev[role+"_msgs_redirected"] = int64(p.MsgsRedirected)
+		ev[role+"_bytes_redirected"] = int64(p.BytesRedirected)
+		ev[role+"_msgs_fallback"] = int64(p.MsgsFallback)
+		ev[role+"_policy_denied"] = int64(p.PolicyDenied)
+	}
+	if st.FastPath != nil {
+		ev["fastpath_peer_packets"] = int64(st.FastPath.Peer)
+		ev["fastpath_neigh_packets"] = int64(st.FastPath.Neigh)
+		ev["fastpath_pass_packets"] = int64(st.FastPath.Pass)
+	}
+	for _, p := range st.Programs {
+		ev["prog_run_ns_"+p.Program] += p.RunTime.Nanoseconds()
+		ev["prog_runs_"+p.Program] += int64(p.RunCount)
+	}
+	return ev, nil
+}
+
+// Verify requires the datapath to have carried the traffic: on one node,
+// every completed request redirected by the client's socket and every
+// response by the server's; across nodes (where sockets are not
+// short-circuited) at least one fast-path packet per request.
+func (m *ebpfMesh) Verify(ev map[string]int64, completed int64) []string {
+	var problems []string
+	need := func(key string, min int64) {
+		if ev[key] < min || ev[key] == 0 {
+			problems = append(problems, fmt.Sprintf("ebpf evidence: %s = %d, want at least %d", key, ev[key], max(min, 1)))
+		}
+	}
+	if m.sameNode() {
+		need("client_msgs_redirected", completed)
+		need("server_msgs_redirected", completed)
+	} else {
+		need("fastpath_neigh_packets", completed)
+	}
+	return problems
+}
+
+func (m *ebpfMesh) ProxyCgroups() map[string]string { return nil }
+
+func (m *ebpfMesh) Info() map[string]string {
+	info := map[string]string{"mesh": scenarios.MeshEBPF, "probe": m.probe.String(), "instance": m.d.Instance()}
+	if st, err := m.d.Status(); err == nil {
+		info["load_time_ms"] = strconv.FormatFloat(float64(st.LoadTime.Microseconds())/1000, 'f', 1, 64)
+		info["probe_time_ms"] = strconv.FormatFloat(float64(st.ProbeTime.Microseconds())/1000, 'f', 1, 64)
+		info["fast_path"] = strconv.FormatBool(st.FastPath != nil)
+		info["splice_guard"] = strconv.FormatBool(st.Guard)
+		if st.Degraded != "" {
+			info["degraded"] = st.Degraded
+		}
+		if len(st.Warnings) > 0 {
+			info["warnings"] = strings.Join(st.Warnings, "; ")
+		}
+	}
+	return info
+}
+
+func (m *ebpfMesh) Remove() error { return m.d.Down() }
