@@ -30,6 +30,10 @@ lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '_bpfe[lb]\.go$$'))" || { gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
+generate: ## Recompile the BPF programs into datapath/*_bpfel.{go,o} (needs clang; the outputs are committed)
+	hack/deps.sh generate
+	$(GO) generate ./datapath
+
 down: build ## Remove everything meshbench created on this host
 	$(BIN) down
 

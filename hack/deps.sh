@@ -16,6 +16,10 @@ die() { echo "meshbench: $*" >&2; exit 3; }
 command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] ||
 	die "Go is not installed: install Go 1.26 or newer (https://go.dev/doc/install) and put it on PATH"
 
+if [ "$purpose" = generate ]; then
+	need=([clang]=clang [llvm-strip]=llvm)
+fi
+
 missing=()
 for cmd in "${!need[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/meshbench/meshbench/bench/hist"
 	"github.com/meshbench/meshbench/bench/plan"
 	"github.com/meshbench/meshbench/bench/results"
+	"github.com/meshbench/meshbench/internal/mesh"
 	"github.com/meshbench/meshbench/scenarios"
 )
 
@@ -90,6 +92,10 @@ func TestCPUBetweenSplitsKernel(t *testing.T) {
 }
 
 func TestJudge(t *testing.T) {
+	none, err := mesh.None(context.Background(), nil, mesh.Target{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name  string
 		rep   results.Repeat
@@ -105,7 +111,7 @@ func TestJudge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep := tt.rep
-			judge(&rep, (&noMesh{}).Verify(rep.Evidence, rep.Completed))
+			judge(&rep, none.Verify(rep.Evidence, rep.Completed))
 			if rep.Valid != tt.valid {
 				t.Errorf("valid = %v, want %v (%v)", rep.Valid, tt.valid, rep.Warnings)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/meshbench/meshbench/bench/plan"
 	"github.com/meshbench/meshbench/bench/results"
 	"github.com/meshbench/meshbench/internal/cgroupv2"
+	"github.com/meshbench/meshbench/internal/mesh"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 	"github.com/meshbench/meshbench/scenarios"
 )
@@ -56,22 +57,22 @@ func (r *run) measure(ctx context.Context, st plan.Step) (results.Repeat, error)
 		return results.Repeat{}, err
 	}
 	roles := map[string]local.Pod{"client": client, "server": r.serverPod()}
-	target := Target{Client: client, Server: r.serverPod(), Protocol: st.Scenario.Protocol, Connections: st.Scenario.Connections}
-	mesh, err := r.installers[st.Mesh](ctx, r.cluster, target)
+	target := mesh.Target{Client: client, Server: r.serverPod(), Protocol: st.Scenario.Protocol, Connections: st.Scenario.Connections}
+	m, err := r.installers[st.Mesh](ctx, r.cluster, target)
 	if err != nil {
 		return results.Repeat{}, fmt.Errorf("install mesh %s: %w", st.Mesh, err)
 	}
-	rep, err := r.drive(ctx, st, roles, mesh)
-	if rerr := mesh.Remove(); rerr != nil {
+	rep, err := r.drive(ctx, st, roles, m)
+	if rerr := m.Remove(); rerr != nil {
 		return results.Repeat{}, errors.Join(err, fmt.Errorf("remove mesh %s: %w", st.Mesh, rerr))
 	}
 	return rep, err
 }
 
 // drive runs the load generator for one step on an installed mesh.
-func (r *run) drive(ctx context.Context, st plan.Step, roles map[string]local.Pod, mesh Mesh) (results.Repeat, error) {
+func (r *run) drive(ctx context.Context, st plan.Step, roles map[string]local.Pod, m mesh.Mesh) (results.Repeat, error) {
 	client := roles["client"]
-	acct := newAccounting(roles, mesh.ProxyCgroups())
+	acct := newAccounting(roles, m.ProxyCgroups())
 	cmd := exec.CommandContext(ctx, r.opts.Exe, loadArgs(st, r.serverPod().IPv4)...)
 	cmd.SysProcAttr = ownProcessGroup()
 	stdout, err := cmd.StdoutPipe()
@@ -100,7 +101,7 @@ func (r *run) drive(ctx context.Context, st plan.Step, roles map[string]local.Po
 		case EventWindowEnd:
 			end = take(acct)
 			memory = rss(acct)
-			evidence, evidenceErr = mesh.Evidence(ctx)
+			evidence, evidenceErr = m.Evidence(ctx)
 		case EventResult:
 			report = ev.Result
 		}
@@ -122,8 +123,8 @@ func (r *run) drive(ctx context.Context, st plan.Step, roles map[string]local.Po
 	rep.CPU = cpuBetween(begin, end, rep.Rate.Achieved)
 	rep.MemoryBytes = memory
 	rep.Evidence = evidence
-	rep.MeshInfo = mesh.Info()
-	judge(&rep, mesh.Verify(evidence, rep.Completed))
+	rep.MeshInfo = m.Info()
+	judge(&rep, m.Verify(evidence, rep.Completed))
 	return rep, nil
 }
 

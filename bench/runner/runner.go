@@ -16,6 +16,7 @@ import (
 	"github.com/meshbench/meshbench/bench/fingerprint"
 	"github.com/meshbench/meshbench/bench/plan"
 	"github.com/meshbench/meshbench/bench/results"
+	"github.com/meshbench/meshbench/internal/mesh"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 	"github.com/meshbench/meshbench/scenarios"
 )
@@ -41,7 +42,7 @@ type Options struct {
 	// Command is the command line that reproduces the run.
 	Command string
 	// Installers install the meshes by name; "none" is always available.
-	Installers map[string]Installer
+	Installers map[string]mesh.Installer
 }
 
 // ErrInterrupted is returned (with the results so far) when ctx ends early.
@@ -77,7 +78,7 @@ func Run(ctx context.Context, files []scenarios.File, opts Options) (*results.Fi
 	if err != nil {
 		return out, fmt.Errorf("create topology: %w", err)
 	}
-	r := &run{opts: opts, cluster: c, points: newAggregator(), installers: map[string]Installer{scenarios.MeshNone: InstallNone}}
+	r := &run{opts: opts, cluster: c, points: newAggregator(), installers: map[string]mesh.Installer{scenarios.MeshNone: mesh.None}}
 	for name, in := range opts.Installers {
 		r.installers[name] = in
 	}
@@ -100,7 +101,7 @@ type run struct {
 	cluster    *local.Cluster
 	server     *serverProc
 	points     *aggregator
-	installers map[string]Installer
+	installers map[string]mesh.Installer
 	done       int
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/meshbench/meshbench/datapath"
+	"github.com/meshbench/meshbench/internal/mesh"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 	"github.com/spf13/cobra"
 )
@@ -54,7 +55,7 @@ func newDatapathUpCommand() *cobra.Command {
 			if err != nil {
 				return badInputf("cluster %q is not up (meshbench up --cluster %s): %v", cluster, cluster, err)
 			}
-			opts, err := datapathOptions(c, mode)
+			opts, err := mesh.DatapathOptions(c, mode)
 			if err != nil {
 				return err
 			}
@@ -86,10 +87,10 @@ func newDatapathDownCommand() *cobra.Command {
 		Short: "Detach and unpin the datapath; established connections keep working on the normal stack",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := datapath.Down(datapathInstance(clusterKey(cluster))); err != nil {
+			if err := datapath.Down(mesh.DatapathInstance(clusterKey(cluster))); err != nil {
 				return datapathErr(err)
 			}
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "datapath %s down\n", datapathInstance(clusterKey(cluster)))
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "datapath %s down\n", mesh.DatapathInstance(clusterKey(cluster)))
 			return err
 		},
 	}
@@ -104,7 +105,7 @@ func newDatapathStatusCommand() *cobra.Command {
 		Short: "Print the datapath's per-pod counters, or serve them as Prometheus metrics",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := datapath.Open(datapathInstance(clusterKey(cluster)))
+			d, err := datapath.Open(mesh.DatapathInstance(clusterKey(cluster)))
 			if err != nil {
 				return datapathErr(err)
 			}

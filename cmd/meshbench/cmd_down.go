@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/meshbench/meshbench/datapath"
+	"github.com/meshbench/meshbench/internal/mesh"
 	"github.com/meshbench/meshbench/internal/privilege"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 	"github.com/spf13/cobra"
@@ -28,7 +29,7 @@ them, so it also cleans up after a run that was killed with kill -9. With
 			if cluster != "" {
 				// The datapath first: Down switches it to pass-through
 				// before anything it serves disappears.
-				if err := errors.Join(datapath.Down(datapathInstance(clusterKey(cluster))), local.DownCluster(cluster)); err != nil {
+				if err := errors.Join(datapath.Down(mesh.DatapathInstance(clusterKey(cluster))), local.DownCluster(cluster)); err != nil {
 					return err
 				}
 				_, err := fmt.Fprintf(cmd.OutOrStdout(), "removed cluster %s\n", cluster)

@@ -12,6 +12,7 @@ import (
 	"github.com/meshbench/meshbench/bench/runner"
 	"github.com/meshbench/meshbench/datapath"
 	baseline "github.com/meshbench/meshbench/envoy-baseline"
+	"github.com/meshbench/meshbench/internal/mesh"
 	"github.com/meshbench/meshbench/internal/privilege"
 	"github.com/meshbench/meshbench/reports"
 	"github.com/meshbench/meshbench/scenarios"
@@ -111,7 +112,7 @@ measured so far.`,
 
 // meshInstallers prepares the installers of the meshes the run uses, failing
 // early (exit 2 or 3) when one cannot work here.
-func meshInstallers(files []scenarios.File, f runFlags) (map[string]runner.Installer, error) {
+func meshInstallers(files []scenarios.File, f runFlags) (map[string]mesh.Installer, error) {
 	used := map[string]bool{}
 	for _, m := range f.meshes {
 		used[m] = true
@@ -123,7 +124,7 @@ func meshInstallers(files []scenarios.File, f runFlags) (map[string]runner.Insta
 			}
 		}
 	}
-	installers := map[string]runner.Installer{}
+	installers := map[string]mesh.Installer{}
 	if used[scenarios.MeshSidecar] {
 		opts := f.sidecar
 		opts.Normalize()
@@ -135,14 +136,14 @@ func meshInstallers(files []scenarios.File, f runFlags) (map[string]runner.Insta
 			return nil, environment(err)
 		}
 		opts.Proxy = proxy
-		installers[scenarios.MeshSidecar] = sidecarInstaller(opts)
+		installers[scenarios.MeshSidecar] = mesh.Sidecar(opts)
 	}
 	if used[scenarios.MeshEBPF] {
 		probe, err := datapath.ParseProbeMode(f.probe)
 		if err != nil {
 			return nil, badInputf("--datapath-probe: %v", err)
 		}
-		installers[scenarios.MeshEBPF] = ebpfInstaller(probe)
+		installers[scenarios.MeshEBPF] = mesh.EBPF(probe)
 	}
 	return installers, nil
 }

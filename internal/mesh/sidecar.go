@@ -1,31 +1,31 @@
-package main
+package mesh
 
 import (
 	"context"
 	"fmt"
 	"strconv"
 
-	"github.com/meshbench/meshbench/bench/runner"
 	baseline "github.com/meshbench/meshbench/envoy-baseline"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 	"github.com/meshbench/meshbench/scenarios"
 )
 
-// sidecarMesh adapts the sidecar baseline to the runner: a proxy in the
-// client and the server pod, with Istio-style capture.
+// sidecarMesh is the sidecar baseline as a Mesh.
 type sidecarMesh struct {
 	s      *baseline.Sidecars
-	target runner.Target
+	target Target
+	mtls   bool
 }
 
-// sidecarInstaller returns the runner's installer for mesh "sidecar".
-func sidecarInstaller(opts baseline.Options) runner.Installer {
-	return func(ctx context.Context, c *local.Cluster, t runner.Target) (runner.Mesh, error) {
+// Sidecar returns the Installer of mesh "sidecar": a proxy in the client and
+// the server pod with Istio-style capture.
+func Sidecar(opts baseline.Options) Installer {
+	return func(ctx context.Context, c *local.Cluster, t Target) (Mesh, error) {
 		s, err := baseline.Install(ctx, c, []local.Pod{t.Client, t.Server}, opts)
 		if err != nil {
 			return nil, err
 		}
-		return &sidecarMesh{s: s, target: t}, nil
+		return &sidecarMesh{s: s, target: t, mtls: s.Info().MTLS}, nil
 	}
 }
 
@@ -68,7 +68,7 @@ func (m *sidecarMesh) Verify(ev map[string]int64, completed int64) []string {
 		need("client_proxy_outbound_tcp_connections", int64(m.target.Connections))
 		need("server_proxy_inbound_tcp_connections", int64(m.target.Connections))
 	}
-	if m.s.Info().MTLS {
+	if m.mtls {
 		need("server_proxy_inbound_tls_connections", int64(m.target.Connections))
 	}
 	return problems

@@ -1,4 +1,9 @@
-package runner
+// Package mesh holds the mesh modes meshbench installs on a local cluster,
+// behind one interface: none (nothing, with evidence that nothing is
+// there), sidecar (a proxy beside each pod) and ebpf (the short-circuit
+// datapath). The run and the conformance suite install them the same way,
+// and each mode judges its own evidence.
+package mesh
 
 import (
 	"context"
@@ -8,9 +13,9 @@ import (
 	"github.com/meshbench/meshbench/internal/substrate/local"
 )
 
-// Mesh is a mesh datapath installed on the topology for one step. The runner
-// installs a fresh one before every step and removes it after, so no mesh
-// ever measures in a state another left behind.
+// Mesh is a mesh datapath installed on the topology. The runner installs a
+// fresh one before every step and removes it after, so no mesh ever
+// measures in a state another left behind.
 type Mesh interface {
 	// Evidence reads the counters that prove the mesh carried the step's
 	// traffic (or, for none, that no mesh was present).
@@ -43,8 +48,8 @@ type Installer func(ctx context.Context, c *local.Cluster, t Target) (Mesh, erro
 // there.
 type noMesh struct{ pods []local.Pod }
 
-// InstallNone is the Installer of mesh "none".
-func InstallNone(_ context.Context, _ *local.Cluster, t Target) (Mesh, error) {
+// None is the Installer of mesh "none".
+func None(_ context.Context, _ *local.Cluster, t Target) (Mesh, error) {
 	return &noMesh{pods: []local.Pod{t.Client, t.Server}}, nil
 }
 

@@ -1,4 +1,4 @@
-package main
+package mesh
 
 import (
 	"context"
@@ -7,20 +7,19 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/meshbench/meshbench/bench/runner"
 	"github.com/meshbench/meshbench/datapath"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 	"github.com/meshbench/meshbench/scenarios"
 )
 
-// datapathInstance names a cluster's datapath pins under
+// DatapathInstance names a cluster's datapath pins under
 // /sys/fs/bpf/meshbench, so clusters never share or remove each other's.
-func datapathInstance(cluster string) string { return "mb-" + cluster }
+func DatapathInstance(cluster string) string { return "mb-" + cluster }
 
-// datapathOptions attaches the datapath to every node cgroup of the cluster
+// DatapathOptions attaches the datapath to every node cgroup of the cluster
 // with every pod as an endpoint, the tc fast path on the node veths.
-func datapathOptions(c *local.Cluster, probe datapath.ProbeMode) (datapath.Options, error) {
-	opts := datapath.Options{Instance: datapathInstance(c.Name()), Probe: probe, MountBPFFS: true}
+func DatapathOptions(c *local.Cluster, probe datapath.ProbeMode) (datapath.Options, error) {
+	opts := datapath.Options{Instance: DatapathInstance(c.Name()), Probe: probe, MountBPFFS: true}
 	for _, n := range c.Nodes() {
 		cg, err := c.NodeCgroup(n)
 		if err != nil {
@@ -35,17 +34,18 @@ func datapathOptions(c *local.Cluster, probe datapath.ProbeMode) (datapath.Optio
 	return opts, nil
 }
 
-// ebpfMesh adapts the eBPF datapath to the runner.
+// ebpfMesh is the eBPF datapath as a Mesh.
 type ebpfMesh struct {
 	d      *datapath.Datapath
-	target runner.Target
+	target Target
 	probe  datapath.ProbeMode
 }
 
-// ebpfInstaller returns the runner's installer for mesh "ebpf".
-func ebpfInstaller(probe datapath.ProbeMode) runner.Installer {
-	return func(ctx context.Context, c *local.Cluster, t runner.Target) (runner.Mesh, error) {
-		opts, err := datapathOptions(c, probe)
+// EBPF returns the Installer of mesh "ebpf": the datapath on every node of
+// the cluster, its kernel self-test handled as probe says.
+func EBPF(probe datapath.ProbeMode) Installer {
+	return func(ctx context.Context, c *local.Cluster, t Target) (Mesh, error) {
+		opts, err := DatapathOptions(c, probe)
 		if err != nil {
 			return nil, err
 		}
