@@ -10,6 +10,8 @@ import (
 	"github.com/cilium/ebpf/link"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+
+	"github.com/meshbench/meshbench/internal/netnsutil"
 )
 
 // Node is one node of the topology, for the tc fast path.
@@ -129,7 +131,7 @@ func (d *Datapath) attachNode(spec *ebpf.CollectionSpec, id uint32, node Node, e
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	return inNetns(node.Netns, func() error {
+	return netnsutil.Do(node.Netns, func() error {
 		for ifindex, prog := range hooks {
 			name := "wire"
 			if prog == objs.MbTcPod {

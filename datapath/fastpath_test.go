@@ -13,6 +13,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
+	"github.com/meshbench/meshbench/internal/netnsutil"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 )
 
@@ -79,7 +80,7 @@ func podPair(t *testing.T, a, b local.Pod, network string) (net.Conn, net.Conn) 
 		dst, src = b.IPv6, a.IPv6
 	}
 	var ln net.Listener
-	err = inNetns(b.Netns, func() error {
+	err = netnsutil.Do(b.Netns, func() error {
 		return inCgroup(mount, b.Cgroup, func() (err error) {
 			ln, err = net.Listen(network, netip.AddrPortFrom(dst, 0).String())
 			return err
@@ -90,7 +91,7 @@ func podPair(t *testing.T, a, b local.Pod, network string) (net.Conn, net.Conn) 
 	}
 	defer ln.Close()
 	var c net.Conn
-	err = inNetns(a.Netns, func() error {
+	err = netnsutil.Do(a.Netns, func() error {
 		return inCgroup(mount, a.Cgroup, func() (err error) {
 			d := net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(src, 0)), Timeout: 5 * time.Second}
 			c, err = d.Dial(network, ln.Addr().String())

@@ -16,6 +16,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/meshbench/meshbench/internal/netnsutil"
 )
 
 // fixture is a tiny mesh for tests: one network namespace whose loopback
@@ -185,7 +187,7 @@ func (f *fixture) up(mutate func(*Options)) *Datapath {
 // in runs fn with sockets it creates belonging to pod p: on a thread in the
 // fixture's netns, with this process in p's cgroup (an outsider stays put).
 func (f *fixture) in(p *testPod, fn func() error) error {
-	return inNetns(f.netnsPath(), func() error {
+	return netnsutil.Do(f.netnsPath(), func() error {
 		if p.cgroup == "" {
 			return fn()
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meshbench/meshbench/internal/netnsutil"
 )
 
 // TestOtherNetnsNeverPairs: sockets in a pod's cgroup but in another network
@@ -20,7 +22,7 @@ func TestOtherNetnsNeverPairs(t *testing.T) {
 	other := newTestNetns(t, []netip.Addr{a.v4, b.v4})
 	var ln net.Listener
 	var c net.Conn
-	err := inNetns(fdPath(other), func() error {
+	err := netnsutil.Do(fdPath(other), func() error {
 		return inCgroup(f.mount, b.cgroup, func() (err error) {
 			if ln, err = net.Listen("tcp4", netip.AddrPortFrom(b.v4, 0).String()); err != nil {
 				return err

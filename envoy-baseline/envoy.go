@@ -14,6 +14,7 @@ import (
 	"github.com/meshbench/meshbench/envoy-baseline/envoyconfig"
 	"github.com/meshbench/meshbench/envoy-baseline/internal/pki"
 	"github.com/meshbench/meshbench/envoy-baseline/internal/podproc"
+	"github.com/meshbench/meshbench/internal/netnsutil"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 )
 
@@ -61,7 +62,7 @@ func startEnvoy(ctx context.Context, s *Sidecars, p local.Pod, dir string, spec 
 	}
 	e := &envoySidecar{
 		proc:   proc,
-		client: &http.Client{Transport: &http.Transport{DialContext: podproc.DialContext(p.Netns), DisableKeepAlives: true}},
+		client: &http.Client{Transport: &http.Transport{DialContext: netnsutil.DialContext(p.Netns), DisableKeepAlives: true}},
 		admin:  fmt.Sprintf("http://127.0.0.1:%d", cfg.AdminPort),
 	}
 	if err := e.waitReady(ctx); err != nil {

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/meshbench/meshbench/bench/workload"
-	"github.com/meshbench/meshbench/envoy-baseline/internal/podproc"
+	"github.com/meshbench/meshbench/internal/netnsutil"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 	"github.com/meshbench/meshbench/internal/testenv"
 	"golang.org/x/sys/unix"
@@ -53,7 +53,7 @@ func newCluster(t *testing.T, nodes, podsPerNode int) *local.Cluster {
 func serve(t *testing.T, pod local.Pod) *workload.Server {
 	t.Helper()
 	var srv *workload.Server
-	err := podproc.Do(pod.Netns, func() error {
+	err := netnsutil.Do(pod.Netns, func() error {
 		var err error
 		srv, err = workload.Listen(workload.Config{TCPAddr: fmt.Sprintf("[::]:%d", tcpPort), HTTPAddr: fmt.Sprintf("[::]:%d", httpPort)})
 		return err
@@ -85,7 +85,7 @@ func hostPort(pod local.Pod, v6 bool, port int) string {
 // getHTTP sends n keep-alive GETs from pod to addr and checks every answer.
 func getHTTP(t *testing.T, from local.Pod, addr string, n int) {
 	t.Helper()
-	tr := &http.Transport{DialContext: podproc.DialContext(from.Netns), MaxIdleConnsPerHost: 1}
+	tr := &http.Transport{DialContext: netnsutil.DialContext(from.Netns), MaxIdleConnsPerHost: 1}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	for i := range n {
@@ -112,7 +112,7 @@ func echoTCP(t *testing.T, from local.Pod, addr string) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, err := podproc.DialContext(from.Netns)(ctx, "tcp", addr)
+	c, err := netnsutil.DialContext(from.Netns)(ctx, "tcp", addr)
 	if err != nil {
 		t.Fatalf("dial %s from %s: %v", addr, from.Name, err)
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/meshbench/meshbench/envoy-baseline/intercept"
-	"github.com/meshbench/meshbench/envoy-baseline/internal/podproc"
+	"github.com/meshbench/meshbench/internal/netnsutil"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 )
 
@@ -72,7 +72,7 @@ func TestInstallUndoesFailures(t *testing.T) {
 
 	t.Run("proxy cannot bind", func(t *testing.T) {
 		var ln net.Listener
-		err := podproc.Do(b.Netns, func() error {
+		err := netnsutil.Do(b.Netns, func() error {
 			var err error
 			ln, err = net.Listen("tcp4", "0.0.0.0:15006")
 			return err

@@ -15,7 +15,7 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
-	"github.com/meshbench/meshbench/envoy-baseline/internal/podproc"
+	"github.com/meshbench/meshbench/internal/netnsutil"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 	"github.com/meshbench/meshbench/internal/testenv"
 	"github.com/vishvananda/netlink"
@@ -127,7 +127,7 @@ func checkNftListing(t *testing.T, netnsPath string, tbl Table) {
 		return
 	}
 	var out []byte
-	err = podproc.Do(netnsPath, func() error {
+	err = netnsutil.Do(netnsPath, func() error {
 		var err error
 		out, err = exec.Command(bin, "list", "table", tbl.Family.String(), TableName).CombinedOutput()
 		return err

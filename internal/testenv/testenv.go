@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/meshbench/meshbench/internal/cgroupv2"
+	"github.com/meshbench/meshbench/internal/netnsutil"
 	"github.com/meshbench/meshbench/internal/privilege"
 	"golang.org/x/sys/unix"
 )
@@ -62,32 +63,8 @@ func probe() string {
 	return ""
 }
 
-// canUnshareNet tries unshare(CLONE_NEWNET) on a locked thread and moves the
-// thread back. It does not rely on the thread dying with its goroutine: when
-// that thread is the main thread, Go cannot end it and wedges it instead,
-// which would leave the process leader (/proc/self/ns/net) in the new netns.
+// canUnshareNet tries unshare(CLONE_NEWNET) on a thread that then moves
+// back (see netnsutil for why that matters on the main thread).
 func canUnshareNet() error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- err
-			return
-		}
-		defer unix.Close(orig)
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			errc <- err
-			return
-		}
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("return to the original netns: %w", err)
-			return // the thread stays locked and is not reused
-		}
-		runtime.UnlockOSThread()
-		errc <- nil
-	}()
-	return <-errc
+	return netnsutil.With(func() error { return unix.Unshare(unix.CLONE_NEWNET) }, func() error { return nil })
 }

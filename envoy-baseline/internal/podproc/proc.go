@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/meshbench/meshbench/internal/netnsutil"
 )
 
 // Spec says where and as whom a process runs.
@@ -61,7 +63,7 @@ func Start(spec Spec, cmd *exec.Cmd) (*Proc, error) {
 		AmbientCaps: spec.AmbientCaps,
 		Pdeathsig:   syscall.SIGKILL,
 	}
-	if err := Do(spec.Netns, cmd.Start); err != nil {
+	if err := netnsutil.Do(spec.Netns, cmd.Start); err != nil {
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
 	go func() {

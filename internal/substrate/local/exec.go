@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"github.com/vishvananda/netns"
+
+	"github.com/meshbench/meshbench/internal/netnsutil"
 )
 
 // Start starts cmd inside pod: in the pod's network namespace and, from its
@@ -45,7 +47,7 @@ func (c *Cluster) Start(pod Pod, cmd *exec.Cmd) error {
 	attr.UseCgroupFD = true
 	attr.CgroupFD = int(cg.Fd())
 	cmd.SysProcAttr = &attr
-	if err := withNetns(func() error { return netns.Set(ns) }, cmd.Start); err != nil {
+	if err := netnsutil.With(func() error { return netns.Set(ns) }, cmd.Start); err != nil {
 		return fmt.Errorf("start in pod %s: %w", p.Name, err)
 	}
 	return nil

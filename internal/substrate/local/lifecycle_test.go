@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshbench/meshbench/internal/netnsutil"
 	"github.com/meshbench/meshbench/internal/testenv"
 )
 
@@ -31,7 +32,7 @@ func TestDown(t *testing.T) {
 	// A process in the pod's netns but not in its cgroup, like an
 	// `ip netns exec` shell.
 	outside := exec.Command("sleep", "300")
-	if err := inNetns(pod.Netns, outside.Start); err != nil {
+	if err := netnsutil.Do(pod.Netns, outside.Start); err != nil {
 		t.Fatal(err)
 	}
 

@@ -15,13 +15,15 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/meshbench/meshbench/internal/netnsutil"
 )
 
 // listenIn opens a TCP listener inside pod's netns.
 func listenIn(t *testing.T, pod Pod, addr netip.Addr) net.Listener {
 	t.Helper()
 	var ln net.Listener
-	err := inNetns(pod.Netns, func() error {
+	err := netnsutil.Do(pod.Netns, func() error {
 		var err error
 		ln, err = net.Listen("tcp", netip.AddrPortFrom(addr, 0).String())
 		return err
@@ -36,7 +38,7 @@ func listenIn(t *testing.T, pod Pod, addr netip.Addr) net.Listener {
 // dialFrom connects to dst from inside pod's netns.
 func dialFrom(pod Pod, dst netip.AddrPort) (net.Conn, error) {
 	var conn net.Conn
-	err := inNetns(pod.Netns, func() error {
+	err := netnsutil.Do(pod.Netns, func() error {
 		var err error
 		conn, err = net.DialTimeout("tcp", dst.String(), 3*time.Second)
 		return err
@@ -152,7 +154,7 @@ func readSysctlIn(t *testing.T, netnsPath, key string) string {
 	if netnsPath == "" {
 		err = read()
 	} else {
-		err = inNetns(netnsPath, read)
+		err = netnsutil.Do(netnsPath, read)
 	}
 	if err != nil {
 		t.Fatalf("read %s: %v", key, err)

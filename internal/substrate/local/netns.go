@@ -6,51 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/meshbench/meshbench/internal/netnsutil"
 )
-
-// withNetns runs enter and then fn on a dedicated, locked OS thread, and
-// moves the thread back to its original network namespace afterwards. enter
-// switches the thread's network namespace (setns or unshare). If the thread
-// cannot be moved back, it stays locked so the Go runtime destroys it instead
-// of reusing it in the wrong namespace. The caller's own thread never moves.
-func withNetns(enter, fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("get current netns: %w", err)
-			return
-		}
-		defer orig.Close()
-		err = enter()
-		if err == nil {
-			err = fn()
-		}
-		if rerr := netns.Set(orig); rerr != nil {
-			errc <- errors.Join(err, fmt.Errorf("restore netns: %w", rerr))
-			return // thread stays locked and dies with this goroutine
-		}
-		runtime.UnlockOSThread()
-		errc <- err
-	}()
-	return <-errc
-}
-
-// inNetns runs fn on a thread inside the named netns at path.
-func inNetns(path string, fn func() error) error {
-	h, err := netns.GetFromPath(path)
-	if err != nil {
-		return fmt.Errorf("open netns %s: %w", path, err)
-	}
-	defer h.Close()
-	return withNetns(func() error { return netns.Set(h) }, fn)
-}
 
 // createNetns creates the named network namespace /run/netns/<name> and runs
 // setup inside it (for sysctls, which follow the writing thread's netns). It
@@ -58,7 +19,7 @@ func inNetns(path string, fn func() error) error {
 // name is an error wrapping fs.ErrExist and is left untouched.
 func createNetns(name string, setup func() error) (netns.NsHandle, error) {
 	h := netns.None()
-	err := withNetns(func() error {
+	err := netnsutil.With(func() error {
 		var err error
 		h, err = netns.NewNamed(name)
 		return err
