@@ -7,8 +7,10 @@ OUT   ?= out/latest
 QUICK ?=
 SCENARIOS ?= $(if $(QUICK),scenarios/smoke.yaml,scenarios/smoke.yaml scenarios/latency.yaml)
 RUNFLAGS  ?= $(if $(QUICK),--quick,)
+BASELINE ?= out/baseline/results.json
+GATES    ?= .github/meshbench-gates.yaml
 
-.PHONY: help build bench test lint generate down clean
+.PHONY: help build bench gate test lint generate down clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,6 +22,10 @@ bench: ## Install what is missing, build, run the default scenarios into out/lat
 	hack/deps.sh bench
 	$(MAKE) --no-print-directory build
 	$(BIN) run $(RUNFLAGS) --out $(OUT) $(SCENARIOS)
+
+gate: ## Quick benchmark, then compare with BASELINE using GATES: exit 1 on a regression (baseline: cp out/latest/results.json out/baseline/)
+	$(MAKE) --no-print-directory bench QUICK=1
+	BIN=$(BIN) OUT=$(OUT) BASELINE=$(BASELINE) GATES=$(GATES) hack/gate.sh
 
 test: ## Run every test, privileged ones included (needs root; under CI=true nothing may skip)
 	hack/deps.sh test

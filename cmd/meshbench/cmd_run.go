@@ -39,9 +39,9 @@ func newRunCommand() *cobra.Command {
 		Short: "Run scenarios on a fresh local topology and write DIR/results.json",
 		Long: `run creates the topology the scenarios need, runs every scenario against each
 requested mesh (repeats interleaved so drift cancels out), writes
-DIR/results.json, the raw histograms and a latency plot per scenario, and tears
-the topology down (unless --keep). Ctrl-C stops cleanly and keeps the results
-measured so far.`,
+DIR/results.json, the raw histograms and the report (report.html, report.md,
+charts: see meshbench report), and tears the topology down (unless --keep).
+Ctrl-C stops cleanly and keeps the results measured so far.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for i, m := range f.meshes {
@@ -82,14 +82,14 @@ measured so far.`,
 				return errors.Join(runErr, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", path)
-			plots, err := reports.LatencyPlots(res, filepath.Join(f.out, "plots"))
-			if err != nil {
+			if err := reports.WriteHistograms(res, filepath.Join(f.out, "histograms")); err != nil {
 				return errors.Join(runErr, err)
 			}
-			for _, p := range plots {
-				fmt.Fprintf(cmd.OutOrStdout(), "plot:    %s\n", p)
+			sets, err := loadResults([]string{path})
+			if err == nil {
+				err = writeReport(cmd.OutOrStdout(), f.out, sets)
 			}
-			if err := reports.WriteHistograms(res, filepath.Join(f.out, "histograms")); err != nil {
+			if err != nil {
 				return errors.Join(runErr, err)
 			}
 			if runErr != nil {
@@ -99,7 +99,7 @@ measured so far.`,
 		},
 	}
 	cmd.Flags().StringSliceVar(&f.meshes, "mesh", nil, "meshes to run, overriding the scenarios' own lists (none)")
-	cmd.Flags().StringVar(&f.out, "out", "out/latest", "directory for results.json, plots and histograms")
+	cmd.Flags().StringVar(&f.out, "out", "out/latest", "directory for results.json, the report, plots and histograms")
 	cmd.Flags().BoolVar(&f.quick, "quick", false, "shorten every scenario (2 s windows, 2 repeats) for CI gates")
 	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave the topology up after the run (remove it with meshbench down)")
 	cmd.Flags().StringVar(&f.sidecar.Proxy, "sidecar", baseline.ProxyAuto, "sidecar proxy: envoy, haproxy or auto (envoy when on PATH or $MESHBENCH_ENVOY, else haproxy)")

@@ -33,6 +33,8 @@ and writes results.json with the raw histograms and an environment fingerprint.`
 		newServeCommand(),
 		newLoadCommand(),
 		newVersionCommand(),
+		newReportCommand(),
+		newCompareCommand(),
 		newDatapathCommand(),
 	)
 	err := root.ExecuteContext(ctx)
