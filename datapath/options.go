@@ -45,7 +45,15 @@ type Options struct {
 	// MountBPFFS mounts bpffs on /sys/fs/bpf when nothing is mounted there,
 	// instead of failing with ErrNoBPFFS.
 	MountBPFFS bool
+	// MaxFlows sizes the flow maps (the SOCKHASH and its mirror): how many
+	// sockets, two per connection, can be short-circuited at once. Sockets
+	// beyond it take the normal stack (counted as PairRefused). 0 means
+	// DefaultMaxFlows; smaller values let tests fill the maps quickly.
+	MaxFlows int
 }
+
+// DefaultMaxFlows is the flow maps' size (MB_MAX_FLOWS).
+const DefaultMaxFlows = 65536
 
 // Endpoint is one mesh pod.
 type Endpoint struct {
@@ -128,6 +136,12 @@ func (o Options) Normalize() (Options, error) {
 	}
 	if err := o.Policy.validate(o.Endpoints); err != nil {
 		return o, err
+	}
+	if o.MaxFlows == 0 {
+		o.MaxFlows = DefaultMaxFlows
+	}
+	if o.MaxFlows < 2 || o.MaxFlows > DefaultMaxFlows {
+		return o, fmt.Errorf("%w: max flows %d: want 2 to %d", ErrInvalid, o.MaxFlows, DefaultMaxFlows)
 	}
 	if o.Probe < ProbeRequired || o.Probe > ProbeSkip {
 		return o, fmt.Errorf("%w: probe mode %d", ErrInvalid, o.Probe)

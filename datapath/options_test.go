@@ -45,6 +45,8 @@ func TestNormalize(t *testing.T) {
 			o.Policy.Rules = []Rule{{To: "a", Port: 80, Action: Deny}, {To: "a", Port: 80, Action: Allow}}
 		}, "a second rule"},
 		{"bad probe mode", func(o *Options) { o.Probe = 9 }, "probe mode"},
+		{"one flow", func(o *Options) { o.MaxFlows = 1 }, "max flows"},
+		{"more flows than the kernel maps", func(o *Options) { o.MaxFlows = DefaultMaxFlows + 1 }, "max flows"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := base()
@@ -54,7 +56,7 @@ func TestNormalize(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Normalize: %v", err)
 				}
-				if got.Instance != "default" || got.Cgroups[0] != "/sys/fs/cgroup/unified/mb-meshbench/c" {
+				if got.Instance != "default" || got.Cgroups[0] != "/sys/fs/cgroup/unified/mb-meshbench/c" || got.MaxFlows != DefaultMaxFlows {
 					t.Errorf("defaults not filled: %+v", got)
 				}
 				return

@@ -115,6 +115,9 @@ func Up(ctx context.Context, opts Options) (_ *Datapath, err error) {
 
 // load creates and pins the maps, loads the programs and fills the maps.
 func (d *Datapath) load(spec *ebpf.CollectionSpec, opts Options, spliceStalls bool) error {
+	for _, name := range []string{"mb_pairs", "mb_flows"} {
+		spec.Maps[name].MaxEntries = uint32(opts.MaxFlows)
+	}
 	objs := &coreObjects{}
 	err := spec.LoadAndAssign(objs, &ebpf.CollectionOptions{
 		Maps: ebpf.MapOptions{PinPath: d.dir},

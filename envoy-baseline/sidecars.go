@@ -198,17 +198,20 @@ func (s *Sidecars) ProxyCgroups() map[string]string {
 	return m
 }
 
-// Remove undoes Install: it removes every pod's traffic capture first (so
-// no connection is captured into a stopping proxy), then stops the proxies,
-// removes their cgroups and the run directory. Every failure is reported;
-// what failed is retried by a later call, what succeeded is not redone.
+// Remove undoes Install: it stops every pod's traffic capture first (so
+// no new connection is captured into a stopping proxy), then stops the
+// proxies, removes their cgroups, the captures' tables and the run
+// directory. The tables go last so that connections the proxies carried
+// see the proxies' FIN or RST instead of hanging (see Capture.Stop). Every
+// failure is reported; what failed is retried by a later call, what
+// succeeded is not redone.
 func (s *Sidecars) Remove() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var errs []error
 	for _, ps := range s.pods {
 		if ps.capture != nil {
-			if err := ps.capture.Remove(); err != nil {
+			if err := ps.capture.Stop(); err != nil {
 				errs = append(errs, fmt.Errorf("pod %s: %w", ps.pod.Name, err))
 			}
 		}
@@ -223,6 +226,13 @@ func (s *Sidecars) Remove() error {
 		}
 		if err := podproc.RemoveCgroup(ctx, ps.cgroup); err != nil {
 			errs = append(errs, fmt.Errorf("pod %s: %w", ps.pod.Name, err))
+		}
+	}
+	for _, ps := range s.pods {
+		if ps.capture != nil {
+			if err := ps.capture.Remove(); err != nil {
+				errs = append(errs, fmt.Errorf("pod %s: %w", ps.pod.Name, err))
+			}
 		}
 	}
 	if s.dir != nil {

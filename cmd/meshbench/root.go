@@ -36,6 +36,7 @@ and writes results.json with the raw histograms and an environment fingerprint.`
 		newReportCommand(),
 		newCompareCommand(),
 		newDatapathCommand(),
+		newConformanceCommand(),
 	)
 	err := root.ExecuteContext(ctx)
 	var ce *codedError

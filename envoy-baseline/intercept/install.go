@@ -65,6 +65,52 @@ func Install(netnsPath string, cfg Config) (*Capture, error) {
 // Tables returns what was installed, for display.
 func (c *Capture) Tables() []Table { return slices.Clone(c.tables) }
 
+// Stop ends the capture of new connections but keeps what connections
+// captured already need until Remove: each chain keeps one rule, "ct
+// direction reply return", which captures nothing but holds the
+// namespace's conntrack (removing the last NAT rule releases it, and with
+// it the NAT translation of every connection). Stop a pod's capture, then
+// its proxy, then Remove it: the proxy's FIN or RST then still reaches the
+// applications it served, where deleting the rules first leaves them
+// waiting for a close that never arrives (the conformance suite's
+// lifecycle case caught it). A namespace that no longer exists has nothing
+// to stop.
+func (c *Capture) Stop() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return nil
+	}
+	hold, err := ruleExprs(IPv4, Rule{CtReply: true, Verdict: Return})
+	if err != nil {
+		return err
+	}
+	err = withConn(c.netns, func(_ *os.File, cc *nftables.Conn) error {
+		for _, t := range c.tables {
+			exists, err := hasTable(cc, t.Family)
+			if err != nil || !exists {
+				return err
+			}
+			for _, ch := range t.Chains {
+				chain := &nftables.Chain{Name: ch.Name, Table: nfTable(t.Family)}
+				cc.FlushChain(chain)
+				cc.AddRule(&nftables.Rule{Table: chain.Table, Chain: chain, Exprs: hold})
+			}
+		}
+		if err := cc.Flush(); err != nil {
+			return fmt.Errorf("empty nftables chains: %w", err)
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("stop capture in %s: %w", c.netns, err)
+	}
+	return nil
+}
+
 // Remove deletes the tables and routing Install added and nothing else. A
 // namespace that no longer exists has nothing left to remove. Remove is
 // idempotent.

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/meshbench/meshbench/conformance"
+	"github.com/meshbench/meshbench/datapath"
+	baseline "github.com/meshbench/meshbench/envoy-baseline"
+	"github.com/meshbench/meshbench/internal/privilege"
+	"github.com/meshbench/meshbench/internal/substrate/local"
+	"github.com/spf13/cobra"
+)
+
+type conformanceFlags struct {
+	meshes  []string
+	out     string
+	run     string
+	cluster string
+	probe   string
+	list    bool
+	sidecar baseline.Options
+}
+
+func newConformanceCommand() *cobra.Command {
+	var f conformanceFlags
+	cmd := &cobra.Command{
+		Use:   "conformance",
+		Short: "Check that each mesh delivers TCP traffic correctly: a pass/fail matrix per case and mesh",
+		Long: `conformance builds one topology (2 nodes x 3 pods), installs each mesh on it in
+turn and runs every case against it, same-node and cross-node, over IPv4 and
+IPv6, each under a time limit (a hang is a failure). It prints the case x mesh
+matrix, writes DIR/conformance.json and DIR/conformance.md with every result
+and the mesh's own evidence (eBPF redirect and fast-path counters, proxy
+counters), and removes everything again, also on Ctrl-C.
+
+A case the mesh did not carry (the eBPF datapath fell back to the normal stack,
+no proxy saw the connection) is "pass (fallback)", never a datapath pass.
+Exit status 1 when any case failed for any mesh: publish no numbers for it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.list {
+				return listCases(cmd)
+			}
+			cfg, err := f.config(cmd)
+			if err != nil {
+				return err
+			}
+			rep, runErr := conformance.Run(cmd.Context(), cfg)
+			if rep == nil {
+				return conformanceErr(runErr, f.cluster)
+			}
+			out := cmd.OutOrStdout()
+			if err := rep.Matrix(out); err != nil {
+				return errors.Join(runErr, err)
+			}
+			paths, err := rep.WriteFiles(f.out)
+			if err != nil {
+				return errors.Join(runErr, err)
+			}
+			fmt.Fprintf(out, "\nwrote %s\n", strings.Join(paths, ", "))
+			if runErr != nil {
+				return runErr
+			}
+			if failed := rep.FailedMeshes(); len(failed) > 0 {
+				return checkFailed(fmt.Errorf("conformance failed for %s: no benchmark numbers of it are valid on this machine (details in %s)",
+					strings.Join(failed, ", "), paths[len(paths)-1]))
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&f.meshes, "mesh", conformance.AllMeshes, "meshes to check: none, sidecar, ebpf")
+	fl.StringVar(&f.out, "out", "out/latest", "directory for conformance.json and conformance.md")
+	fl.StringVar(&f.run, "run", "", "run only the cases whose name matches this regular expression")
+	fl.StringVar(&f.cluster, "cluster", "conformance", "name of the local cluster to create for the run (it must not exist)")
+	fl.StringVar(&f.probe, "datapath-probe", "no-splice", "what a failed eBPF kernel self-test does: no-splice (run anyway where splice(2) fails; the splice cases then show it), required, degrade or skip")
+	fl.StringVar(&f.sidecar.Proxy, "sidecar", baseline.ProxyAuto, "sidecar proxy: envoy, haproxy or auto")
+	fl.BoolVar(&f.sidecar.MTLS, "mtls", false, "mutual TLS between sidecars")
+	fl.BoolVar(&f.list, "list", false, "list the cases and what a user would see if each broke, then exit")
+	return cmd
+}
+
+// config turns the flags into a conformance.Config, failing with exit code
+// 2 on bad input and 3 when the host lacks what a requested mesh needs.
+func (f conformanceFlags) config(cmd *cobra.Command) (conformance.Config, error) {
+	probe, err := datapath.ParseProbeMode(f.probe)
+	if err != nil {
+		return conformance.Config{}, badInputf("--datapath-probe: %v", err)
+	}
+	cfg := conformance.Config{
+		Meshes: f.meshes, Run: f.run, Cluster: f.cluster, Probe: probe, Sidecar: f.sidecar,
+		Progress: cmd.ErrOrStderr(), Command: "meshbench " + strings.Join(os.Args[1:], " "),
+	}
+	if cfg, err = cfg.Normalize(); err != nil {
+		return cfg, badInput(err)
+	}
+	if err := cfg.Sidecar.Validate(); err != nil {
+		return cfg, badInput(err)
+	}
+	if err := privilege.Check(); err != nil {
+		return cfg, environment(err)
+	}
+	for _, m := range cfg.Meshes {
+		switch m {
+		case conformance.MeshSidecar:
+			if cfg.Sidecar.Proxy, err = baseline.Resolve(cfg.Sidecar.Proxy); err != nil {
+				return cfg, environment(err)
+			}
+		case conformance.MeshEBPF:
+			if err := datapath.CheckEnvironment(); err != nil && !errors.Is(err, datapath.ErrNoBPFFS) {
+				return cfg, environment(err)
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// conformanceErr maps errors that stopped the suite before it ran.
+func conformanceErr(err error, cluster string) error {
+	switch {
+	case errors.Is(err, local.ErrInvalidConfig):
+		return badInputf("--cluster: %v", err)
+	case errors.Is(err, fs.ErrExist):
+		return badInputf("--cluster %s: a cluster of that name exists; pick another name or remove it with meshbench down --cluster %s", cluster, cluster)
+	case datapath.IsEnvironment(err):
+		return environment(err)
+	}
+	return err
+}
+
+func listCases(cmd *cobra.Command) error {
+	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "CASE\tCHECKS\tIF IT BROKE")
+	for _, c := range conformance.Cases {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", c.Name, c.Checks, c.Breaks)
+	}
+	return w.Flush()
+}

@@ -1,0 +1,175 @@
+package conformance
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/meshbench/meshbench/bench/fingerprint"
+)
+
+// Schema names the conformance.json format; changing a field changes it.
+const Schema = "meshbench/conformance/v1"
+
+// Status is the verdict of one run of a case.
+type Status string
+
+// Statuses. Only StatusFail fails the suite; StatusFallback is a pass that
+// proves nothing about the mesh, and says so.
+const (
+	StatusPass     Status = "pass"     // correct, and the mesh carried the traffic
+	StatusFallback Status = "fallback" // correct, but the mesh did not carry it
+	StatusFail     Status = "fail"
+	StatusNA       Status = "n/a" // the case does not apply to this mesh or variant
+	StatusNotRun   Status = "not run"
+)
+
+// Report is everything one conformance run found.
+type Report struct {
+	Schema      string          `json:"schema"`
+	Env         fingerprint.Env `json:"env"`
+	Command     string          `json:"command,omitempty"`
+	Cluster     string          `json:"cluster"`
+	Started     time.Time       `json:"started"`
+	Seconds     float64         `json:"seconds"`
+	Interrupted bool            `json:"interrupted,omitempty"`
+	Meshes      []MeshReport    `json:"meshes"`
+	Cases       []CaseInfo      `json:"cases"`
+	Results     []Result        `json:"results"`
+}
+
+// MeshReport describes one mesh as installed, and its totals.
+type MeshReport struct {
+	Name string `json:"name"`
+	// Info is the mesh's own description: proxy and version, probe mode,
+	// the kernel self-test's findings, warnings.
+	Info map[string]string `json:"info,omitempty"`
+	// Error is why the mesh could not be installed (every case then fails).
+	Error    string `json:"error,omitempty"`
+	Passed   int    `json:"passed"`
+	Fallback int    `json:"fallback"`
+	Failed   int    `json:"failed"`
+	NA       int    `json:"not_applicable"`
+	// Conformant is true when no case failed: the mesh may publish numbers.
+	Conformant bool `json:"conformant"`
+}
+
+// CaseInfo documents a case in the report.
+type CaseInfo struct {
+	Name   string `json:"name"`
+	Checks string `json:"checks"`
+	Breaks string `json:"if_broken"` // what a user would see
+}
+
+// Result is one case on one mesh in one variant.
+type Result struct {
+	Case      string  `json:"case"`
+	Mesh      string  `json:"mesh"`
+	Placement string  `json:"placement"` // same-node or cross-node
+	Family    string  `json:"family"`    // ipv4 or ipv6
+	Status    Status  `json:"status"`
+	Detail    string  `json:"detail,omitempty"` // why it failed, or what it noticed
+	Seconds   float64 `json:"seconds"`
+	// Evidence is what the mesh counted during the run (deltas), plus
+	// what the case measured itself.
+	Evidence map[string]int64 `json:"evidence,omitempty"`
+	// Path says what carried the traffic: "redirect", "fast path",
+	// "proxies", "kernel" (mesh none) or "fallback".
+	Path string `json:"path,omitempty"`
+}
+
+// Variant names the result's placement and family, e.g. "same-node/ipv4".
+func (r Result) Variant() string { return r.Placement + "/" + r.Family }
+
+// Failed reports whether any result failed.
+func (r *Report) Failed() bool {
+	for _, res := range r.Results {
+		if res.Status == StatusFail {
+			return true
+		}
+	}
+	return false
+}
+
+// FailedMeshes lists the meshes with at least one failed case, in order.
+func (r *Report) FailedMeshes() []string {
+	var out []string
+	for _, m := range r.Meshes {
+		if !m.Conformant {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
+
+// tally fills the meshes' totals from the results.
+func (r *Report) tally() {
+	for i := range r.Meshes {
+		m := &r.Meshes[i]
+		m.Passed, m.Fallback, m.Failed, m.NA = 0, 0, 0, 0
+		for _, res := range r.Results {
+			if res.Mesh != m.Name {
+				continue
+			}
+			switch res.Status {
+			case StatusPass:
+				m.Passed++
+			case StatusFallback:
+				m.Fallback++
+			case StatusFail:
+				m.Failed++
+			case StatusNA:
+				m.NA++
+			}
+		}
+		m.Conformant = m.Failed == 0 && m.Error == "" && !r.Interrupted
+	}
+}
+
+// Verdict says whether mesh passed conformance in this report and, when
+// not, why in one line a benchmark report can print as a warning.
+func (r *Report) Verdict(mesh string) (ok bool, why string) {
+	m := r.mesh(mesh)
+	switch {
+	case m.Name == "":
+		return false, fmt.Sprintf("mesh %s was not checked by this conformance run", mesh)
+	case m.Error != "":
+		return false, fmt.Sprintf("mesh %s could not be installed for conformance: %s", mesh, oneLine(m.Error))
+	case r.Interrupted:
+		return false, "the conformance run was interrupted"
+	case m.Conformant:
+		return true, ""
+	}
+	var failed []string
+	byCase := map[string][]string{}
+	for _, res := range r.with(StatusFail) {
+		if res.Mesh != mesh {
+			continue
+		}
+		if byCase[res.Case] == nil {
+			failed = append(failed, res.Case)
+		}
+		byCase[res.Case] = append(byCase[res.Case], res.Variant())
+	}
+	for i, c := range failed {
+		failed[i] = fmt.Sprintf("%s (%s)", c, strings.Join(byCase[c], ", "))
+	}
+	return false, fmt.Sprintf("mesh %s failed conformance: %s", mesh, strings.Join(failed, "; "))
+}
+
+// Mismatch says why results measured in env cannot lean on this report
+// (another kernel, CPU or meshbench build), or "" when they can.
+func (r *Report) Mismatch(env fingerprint.Env) string {
+	var diffs []string
+	for _, f := range []struct{ what, here, there string }{
+		{"kernel", env.Kernel, r.Env.Kernel}, {"CPU", env.CPU, r.Env.CPU}, {"commit", env.Commit, r.Env.Commit},
+	} {
+		if f.here != f.there {
+			diffs = append(diffs, fmt.Sprintf("%s %q, conformance ran on %q", f.what, f.here, f.there))
+		}
+	}
+	if env.Dirty || r.Env.Dirty {
+		diffs = append(diffs, "a build from a modified tree")
+	}
+	return strings.Join(diffs, "; ")
+}
