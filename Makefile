@@ -6,11 +6,14 @@ OUT   ?= out/latest
 # QUICK=1 runs only the smoke scenario with shortened windows (CI gates).
 QUICK ?=
 SCENARIOS ?= $(if $(QUICK),scenarios/smoke.yaml,scenarios/smoke.yaml scenarios/latency.yaml)
-RUNFLAGS  ?= $(if $(QUICK),--quick,)
+# WAIVE=1 publishes numbers of meshes that failed conformance, marked as such.
+WAIVE ?=
+RUNFLAGS  ?= $(if $(QUICK),--quick,) $(if $(WAIVE),--waive-conformance,)
+CONFORMANCEFLAGS ?=
 BASELINE ?= out/baseline/results.json
 GATES    ?= .github/meshbench-gates.yaml
 
-.PHONY: help build bench gate test lint generate down clean
+.PHONY: help build bench conformance gate test lint generate down clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -18,10 +21,16 @@ help: ## Show this help
 build: ## Build bin/meshbench
 	$(GO) build -o $(BIN) ./cmd/meshbench
 
-bench: ## Install what is missing, build, run the default scenarios into out/latest (QUICK=1: smoke only)
+bench: ## Install what is missing, build, check conformance, run the default scenarios into out/latest (QUICK=1: smoke only)
 	hack/deps.sh bench
 	$(MAKE) --no-print-directory build
-	$(BIN) run $(RUNFLAGS) --out $(OUT) $(SCENARIOS)
+	hack/conformance.sh $(BIN) $(OUT) $(CONFORMANCEFLAGS)
+	$(BIN) run $(RUNFLAGS) --conformance $(OUT)/conformance.json --out $(OUT) $(SCENARIOS)
+
+conformance: ## Check that every mesh delivers traffic correctly; writes out/latest/conformance.{json,md}, exit 1 on any failure
+	hack/deps.sh bench
+	$(MAKE) --no-print-directory build
+	$(BIN) conformance --out $(OUT) $(CONFORMANCEFLAGS)
 
 gate: ## Quick benchmark, then compare with BASELINE using GATES: exit 1 on a regression (baseline: cp out/latest/results.json out/baseline/)
 	$(MAKE) --no-print-directory bench QUICK=1

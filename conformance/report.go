@@ -168,8 +168,10 @@ func (r *Report) Mismatch(env fingerprint.Env) string {
 			diffs = append(diffs, fmt.Sprintf("%s %q, conformance ran on %q", f.what, f.here, f.there))
 		}
 	}
-	if env.Dirty || r.Env.Dirty {
-		diffs = append(diffs, "a build from a modified tree")
+	// A build from a modified tree is the same build only if it is the same
+	// binary: the commit alone does not say what was changed.
+	if (env.Dirty || r.Env.Dirty) && (env.BinarySHA256 == "" || env.BinarySHA256 != r.Env.BinarySHA256) {
+		diffs = append(diffs, "a different build from a modified tree")
 	}
 	return strings.Join(diffs, "; ")
 }

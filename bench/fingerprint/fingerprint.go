@@ -5,6 +5,9 @@ package fingerprint
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -25,7 +28,10 @@ type Env struct {
 	Version       string `json:"version"`
 	Commit        string `json:"commit"`
 	Dirty         bool   `json:"dirty"`
-	Substrate     string `json:"substrate"`
+	// BinarySHA256 identifies the exact meshbench binary, which tells two
+	// builds from modified trees at the same commit apart.
+	BinarySHA256 string `json:"binary_sha256"`
+	Substrate    string `json:"substrate"`
 }
 
 // Version is set at build time with -ldflags "-X .../fingerprint.Version=...".
@@ -53,7 +59,22 @@ func Collect(substrate string) Env {
 		e.MemoryBytes = int64(si.Totalram) * int64(si.Unit)
 	}
 	e.Commit, e.Dirty = BuildCommit()
+	e.BinarySHA256 = binaryHash()
 	return e
+}
+
+// binaryHash is the SHA-256 of the running executable, "" if unreadable.
+func binaryHash() string {
+	f, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // BuildCommit returns the VCS revision the binary was built from and whether

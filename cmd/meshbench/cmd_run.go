@@ -27,6 +27,10 @@ type runFlags struct {
 	cluster string
 	sidecar baseline.Options
 	probe   string
+	// conformance names a conformance.json of this machine; meshes that
+	// failed it are not measured unless waiveConformance.
+	conformance      string
+	waiveConformance bool
 }
 
 // availableMeshes are the mesh modes this build can install.
@@ -56,6 +60,18 @@ Ctrl-C stops cleanly and keeps the results measured so far.`,
 			if err != nil {
 				return err
 			}
+			gate, err := newConformanceGate(f.conformance, f.waiveConformance)
+			if err != nil {
+				return err
+			}
+			meshes, gateWarnings, err := gate.filter(files, f.meshes)
+			for _, w := range gateWarnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "meshbench: %s\n", w)
+			}
+			if err != nil {
+				return checkFailed(err)
+			}
+			f.meshes = meshes
 			if err := privilege.Check(); err != nil {
 				return environment(err)
 			}
@@ -76,6 +92,12 @@ Ctrl-C stops cleanly and keeps the results measured so far.`,
 			}
 			if len(res.Results) == 0 {
 				return runErr
+			}
+			res.Warnings = append(res.Warnings, gateWarnings...)
+			for i := range res.Results {
+				if w, ok := gate.mark(res.Results[i].Mesh); ok {
+					res.Results[i].Warnings = append(res.Results[i].Warnings, w)
+				}
 			}
 			path, err := results.Write(f.out, res)
 			if err != nil {
@@ -106,6 +128,8 @@ Ctrl-C stops cleanly and keeps the results measured so far.`,
 	cmd.Flags().BoolVar(&f.sidecar.MTLS, "mtls", false, "mutual TLS between sidecars (certificates made per run)")
 	cmd.Flags().IntVar(&f.sidecar.Workers, "proxy-workers", baseline.DefaultWorkers, "worker threads per sidecar proxy")
 	cmd.Flags().StringVar(&f.probe, "datapath-probe", "no-splice", "what a failed eBPF kernel self-test does: required, no-splice (accept a splice(2) stall: the benchmark workload never splices), degrade or skip")
+	cmd.Flags().StringVar(&f.conformance, "conformance", "", "conformance.json from `meshbench conformance` on this machine: meshes that failed it are not measured")
+	cmd.Flags().BoolVar(&f.waiveConformance, "waive-conformance", false, "measure meshes that failed conformance anyway; each of their results says so")
 	addClusterFlag(cmd, &f.cluster)
 	return cmd
 }
