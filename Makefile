@@ -5,7 +5,7 @@ BIN   := bin/meshbench
 OUT   ?= out/latest
 # QUICK=1 runs only the smoke scenario with shortened windows (CI gates).
 QUICK ?=
-SCENARIOS ?= $(if $(QUICK),scenarios/smoke.yaml,scenarios/smoke.yaml scenarios/latency.yaml)
+SCENARIOS ?= $(if $(QUICK),scenarios/smoke.yaml,$(wildcard scenarios/*.yaml))
 # WAIVE=1 publishes numbers of meshes that failed conformance, marked as such.
 WAIVE ?=
 RUNFLAGS  ?= $(if $(QUICK),--quick,) $(if $(WAIVE),--waive-conformance,)
@@ -21,7 +21,7 @@ help: ## Show this help
 build: ## Build bin/meshbench
 	$(GO) build -o $(BIN) ./cmd/meshbench
 
-bench: ## Install what is missing, build, check conformance, run the default scenarios into out/latest (QUICK=1: smoke only)
+bench: ## Install what is missing, build, check conformance, run the default scenarios into out/latest (QUICK=1: smoke only, 1 s windows)
 	hack/deps.sh bench
 	$(MAKE) --no-print-directory build
 	hack/conformance.sh $(BIN) $(OUT) $(CONFORMANCEFLAGS)

@@ -59,12 +59,13 @@ func Load(path string) (File, error) {
 	return File{Path: path, SHA256: hex.EncodeToString(sum[:]), Scenario: s}, nil
 }
 
-// Parse decodes scenario YAML. name is used in error messages only.
+// Parse decodes, validates and normalises scenario YAML. name is used in
+// error messages only.
 func Parse(name string, data []byte) (Scenario, error) {
-	// Decode over the defaults, so a field the file leaves out keeps its
-	// default and an explicit zero stays zero for validation to reject.
+	// Decode into the zero value and validate before normalising, so an
+	// explicit zero ("duration: 0s") is an error while a field left out
+	// gets its default.
 	var s Scenario
-	s.Normalize()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil {
@@ -85,27 +86,50 @@ func Parse(name string, data []byte) (Scenario, error) {
 		err.File = name
 		return Scenario{}, err
 	}
-	if len(s.Meshes) == 0 {
-		s.Meshes = []string{MeshNone}
-	}
+	normalizeKeepingZeros(&s, given)
 	return s, nil
 }
 
-// keys returns the top-level keys present in the document, so validation can
-// tell "duration: 0s" (an error) from no duration at all (the default).
+// normalizeKeepingZeros fills defaults but keeps the explicit zeros that mean
+// something: "warmup: 0s" and "knee: {trial_warmup: 0s}" are no warm-up.
+func normalizeKeepingZeros(s *Scenario, given map[string]bool) {
+	noWarmup := given["warmup"] && s.Warmup == 0
+	noTrialWarmup := s.Knee != nil && given["knee.trial_warmup"] && s.Knee.TrialWarmup == 0
+	s.Normalize()
+	if noWarmup {
+		s.Warmup = 0
+	}
+	if noTrialWarmup {
+		s.Knee.TrialWarmup = 0
+	}
+}
+
+// keys returns the keys present in the document, nested ones as
+// "knee.p99_target", so validation can tell "duration: 0s" (an error) from no
+// duration at all (the default).
 func keys(data []byte) (map[string]bool, error) {
 	var m map[string]yaml.Node
 	if err := yaml.Unmarshal(data, &m); err != nil {
 		return nil, err
 	}
 	given := make(map[string]bool, len(m))
-	for k := range m {
+	for k, n := range m {
 		given[k] = true
+		if n.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			given[k+"."+n.Content[i].Value] = true
+		}
 	}
 	return given, nil
 }
 
-var unknownField = regexp.MustCompile(`(line \d+): field (\S+) not found in type \S+`)
+var unknownField = regexp.MustCompile(`(line \d+): field (\S+) not found in type scenarios\.(\w+)`)
+
+// nested names the mapping each nested type is decoded from, so an unknown
+// field inside it is reported by its full name.
+var nested = map[string]string{"Knee": "knee."}
 
 // cleanYAMLError turns yaml.v3's messages into one line, keeping the line
 // numbers and field names it reports.
@@ -113,6 +137,9 @@ func cleanYAMLError(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
 	msg = strings.ReplaceAll(msg, "\n  ", "; ")
-	msg = unknownField.ReplaceAllString(msg, "unknown field $2 ($1)")
+	msg = unknownField.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := unknownField.FindStringSubmatch(m)
+		return fmt.Sprintf("unknown field %s%s (%s)", nested[sub[3]], sub[2], sub[1])
+	})
 	return msg
 }

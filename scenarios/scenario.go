@@ -1,20 +1,31 @@
 package scenarios
 
 import (
-	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Kinds, protocols, placements and meshes a scenario may name.
 const (
+	// KindLatency drives open-loop constant rates and reports latency
+	// (coordinated-omission corrected) against offered load.
 	KindLatency = "latency"
+	// KindThroughput finds limits: the closed-loop maximum request rate and
+	// the saturation knee (protocol http or tcp), or stream bits/s by
+	// message size (protocol stream).
+	KindThroughput = "throughput"
+	// KindCPU drives fixed open-loop rates and reports CPU cores per 1,000
+	// requests/s and memory per pod.
+	KindCPU = "cpu"
+	// KindChurn opens a new connection for every request: connect, one
+	// request, the server closes.
+	KindChurn = "churn"
 
 	ProtocolHTTP = "http"
 	ProtocolTCP  = "tcp"
+	// ProtocolStream is a one-way byte stream from server to client, for
+	// kind throughput only.
+	ProtocolStream = "stream"
 
 	PlacementSameNode  = "same-node"
 	PlacementCrossNode = "cross-node"
@@ -26,8 +37,8 @@ const (
 )
 
 var (
-	kinds      = []string{KindLatency}
-	protocols  = []string{ProtocolHTTP, ProtocolTCP}
+	kinds      = []string{KindLatency, KindThroughput, KindCPU, KindChurn}
+	protocols  = []string{ProtocolHTTP, ProtocolTCP, ProtocolStream}
 	placements = []string{PlacementSameNode, PlacementCrossNode, PlacementBoth}
 	meshes     = []string{MeshNone, MeshSidecar, MeshEBPF}
 )
@@ -40,113 +51,60 @@ const (
 	DefaultRepeats      = 5
 	DefaultPayloadBytes = 1024
 	DefaultTimeout      = 5 * time.Second
+
+	// DefaultStreamConnections is the number of parallel streams of
+	// protocol stream, as iperf3's default of one.
+	DefaultStreamConnections = 1
+
+	DefaultKneeP99Target     = time.Millisecond
+	DefaultKneeMaxTrials     = 8
+	DefaultKneeTrialDuration = time.Second
+	DefaultKneeTrialWarmup   = 250 * time.Millisecond
 )
+
+// DefaultStreamBytes are the message sizes of protocol stream when a
+// scenario lists none: 64 B to 1 MiB.
+var DefaultStreamBytes = []int{64, 1024, 64 << 10, 1 << 20}
 
 // Scenario is one measurement a user asks for. The zero values of optional
 // fields are filled in by Normalize, and the normalised scenario is stored in
 // the results so a run records exactly what it measured.
 type Scenario struct {
-	Name        string    `yaml:"name" json:"name"`
-	Description string    `yaml:"description,omitempty" json:"description,omitempty"`
-	Kind        string    `yaml:"kind" json:"kind"`
-	Protocol    string    `yaml:"protocol" json:"protocol"`
-	Placement   string    `yaml:"placement" json:"placement"`
-	Meshes      []string  `yaml:"meshes" json:"meshes"`
-	Rates       []float64 `yaml:"rates" json:"rates"`
-	// PayloadBytes lists message sizes: the TCP request (echoed back) or the
-	// HTTP response body.
+	Name        string   `yaml:"name" json:"name"`
+	Description string   `yaml:"description,omitempty" json:"description,omitempty"`
+	Kind        string   `yaml:"kind" json:"kind"`
+	Protocol    string   `yaml:"protocol" json:"protocol"`
+	Placement   string   `yaml:"placement" json:"placement"`
+	Meshes      []string `yaml:"meshes" json:"meshes"`
+	// Rates are open-loop request (latency, cpu) or connection (churn)
+	// rates per second, one point each. Kind throughput finds its rates
+	// itself; churn without rates runs closed loop.
+	Rates []float64 `yaml:"rates" json:"rates"`
+	// PayloadBytes lists message sizes: the TCP request (echoed back), the
+	// HTTP response body, or the write size of a stream.
 	PayloadBytes []int    `yaml:"payload_bytes" json:"payload_bytes"`
 	Connections  int      `yaml:"connections" json:"connections"`
 	Duration     Duration `yaml:"duration" json:"duration"`
 	Warmup       Duration `yaml:"warmup" json:"warmup"`
 	Repeats      int      `yaml:"repeats" json:"repeats"`
 	Timeout      Duration `yaml:"timeout" json:"timeout"`
+	// Knee, when present, adds the saturation-knee search to kind
+	// throughput over http or tcp; "knee: {}" searches with the defaults.
+	Knee *Knee `yaml:"knee,omitempty" json:"knee,omitempty"`
 }
 
-// Duration is a time.Duration written as "10s" in YAML and JSON.
-type Duration time.Duration
-
-// D returns the value as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-// MarshalJSON writes the duration as a Go duration string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// UnmarshalJSON reads a Go duration string.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration must be a string such as \"10s\": %w", err)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// UnmarshalYAML reads a Go duration string such as "500ms" or "10s".
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
-	if n.Kind != yaml.ScalarNode || err != nil {
-		return fmt.Errorf("line %d: expected a duration such as \"10s\", got %q", n.Line, n.Value)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalYAML writes the duration as a Go duration string.
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
-
-// Normalize fills every optional field that is unset with its default.
-func (s *Scenario) Normalize() {
-	if s.Kind == "" {
-		s.Kind = KindLatency
-	}
-	if s.Protocol == "" {
-		s.Protocol = ProtocolHTTP
-	}
-	if s.Placement == "" {
-		s.Placement = PlacementSameNode
-	}
-	if len(s.Meshes) == 0 {
-		s.Meshes = []string{MeshNone}
-	}
-	if len(s.PayloadBytes) == 0 {
-		s.PayloadBytes = []int{DefaultPayloadBytes}
-	}
-	if s.Connections == 0 {
-		s.Connections = DefaultConnections
-	}
-	if s.Duration == 0 {
-		s.Duration = Duration(DefaultDuration)
-	}
-	if s.Warmup == 0 {
-		s.Warmup = Duration(DefaultWarmup)
-	}
-	if s.Repeats == 0 {
-		s.Repeats = DefaultRepeats
-	}
-	if s.Timeout == 0 {
-		s.Timeout = Duration(DefaultTimeout)
-	}
-}
-
-// Placements expands the placement field into the concrete placements to run.
-func (s *Scenario) Placements() []string {
-	if s.Placement == PlacementBoth {
-		return []string{PlacementSameNode, PlacementCrossNode}
-	}
-	return []string{s.Placement}
-}
-
-// Quick shortens a scenario for CI gates and smoke runs: at most 2 s of
-// measurement, 500 ms of warm-up and 2 repeats per point.
-func (s *Scenario) Quick() {
-	s.Duration = Duration(min(s.Duration.D(), 2*time.Second))
-	s.Warmup = Duration(min(s.Warmup.D(), 500*time.Millisecond))
-	s.Repeats = min(s.Repeats, 2)
+// Knee is the search for the highest open-loop rate whose p99 latency stays
+// below a target. It brackets the rate between zero and the closed-loop
+// maximum measured just before, then bisects.
+type Knee struct {
+	// P99Target is the latency objective: a rate counts only when its
+	// corrected p99 stays below it (and it ran error-free at >= 99% of
+	// the requested rate).
+	P99Target Duration `yaml:"p99_target" json:"p99_target"`
+	// MaxTrials bounds the number of open-loop trials of the search.
+	MaxTrials     int      `yaml:"max_trials" json:"max_trials"`
+	TrialDuration Duration `yaml:"trial_duration" json:"trial_duration"`
+	TrialWarmup   Duration `yaml:"trial_warmup" json:"trial_warmup"`
 }
 
 func oneOf(v string, allowed []string) bool { return slices.Contains(allowed, v) }

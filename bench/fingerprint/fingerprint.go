@@ -32,6 +32,18 @@ type Env struct {
 	// builds from modified trees at the same commit apart.
 	BinarySHA256 string `json:"binary_sha256"`
 	Substrate    string `json:"substrate"`
+
+	// Proxy and ProxyVersion name the sidecar proxy of the run, from the
+	// mesh's own description; empty when no sidecar ran.
+	Proxy        string `json:"proxy,omitempty"`
+	ProxyVersion string `json:"proxy_version,omitempty"`
+	// BPFObjectSHA256 is the SHA-256 of the eBPF datapath object built into
+	// the binary; empty until the datapath exposes it.
+	BPFObjectSHA256 string `json:"bpf_object_sha256"`
+	// Seed shuffled the order of the points; meshbench run --seed replays it.
+	Seed int64 `json:"seed"`
+	// BPFStats says whether BPF program run time could be counted here.
+	BPFStats string `json:"bpf_stats,omitempty"`
 }
 
 // Version is set at build time with -ldflags "-X .../fingerprint.Version=...".

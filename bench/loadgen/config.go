@@ -8,6 +8,12 @@
 // is intended at t0 + i/Rate and belongs to worker i mod Connections. Rate 0
 // switches to closed loop: every worker sends back to back, which measures
 // the maximum throughput.
+//
+// Two more shapes share the machinery: Churn opens a new connection for every
+// request (connect, one request, wait for the server to close, close), and
+// protocol stream reads a one-way byte stream and counts the bytes that
+// arrive in the window. Knee searches for the highest open-loop rate that
+// meets a latency objective.
 package loadgen
 
 import (
@@ -25,6 +31,9 @@ import (
 const (
 	ProtocolTCP  = "tcp"  // workload's length-prefixed echo frames
 	ProtocolHTTP = "http" // HTTP/1.1 GET / with keep-alive
+	// ProtocolStream reads the workload's stream source: PayloadBytes is
+	// the message (write and read) size.
+	ProtocolStream = "stream"
 )
 
 // Defaults Normalize fills in.
@@ -50,6 +59,10 @@ type Config struct {
 	// Timeout bounds each request from its actual send (connecting included)
 	// to its last response byte. A request past it is an error, not a latency.
 	Timeout time.Duration `json:"timeout"`
+	// Churn opens a new connection for every request and waits for the
+	// server to close it (tcp: target the workload's one-frame echo; http:
+	// the request says Connection: close). Latency then includes connect.
+	Churn bool `json:"churn,omitempty"`
 }
 
 // Normalize fills defaults for zero fields: Connections, Duration, Timeout.
@@ -81,11 +94,24 @@ func (c *Config) Validate() error {
 		maxPayload = workload.MaxFrameLen
 	case ProtocolHTTP:
 		maxPayload = workload.MaxHTTPBodyBytes
+	case ProtocolStream:
+		maxPayload = workload.MaxStreamMessageBytes
 	default:
-		bad("protocol", "must be %q or %q, got %q", ProtocolTCP, ProtocolHTTP, c.Protocol)
+		bad("protocol", "must be %q, %q or %q, got %q", ProtocolTCP, ProtocolHTTP, ProtocolStream, c.Protocol)
 	}
 	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		bad("rate", "must be > 0 (or 0 for closed loop), got %v", c.Rate)
+	}
+	if c.Protocol == ProtocolStream {
+		if c.Rate != 0 {
+			bad("rate", "must be 0 for a stream, which always runs as fast as the path allows, got %v", c.Rate)
+		}
+		if c.PayloadBytes < 1 {
+			bad("payload_bytes", "must be at least 1 for a stream (the message size), got %d", c.PayloadBytes)
+		}
+		if c.Churn {
+			bad("churn", "does not apply to a stream")
+		}
 	}
 	if c.Connections < 1 {
 		bad("connections", "must be >= 1, got %d", c.Connections)

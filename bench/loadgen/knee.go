@@ -13,7 +13,16 @@ type SLO struct {
 	MinAchieved float64       `json:"min_achieved"` // achieved/requested at least this; default 0.99
 }
 
-// Trial is one run of a MaxRate search.
+func (slo *SLO) normalize() {
+	if slo.P99 <= 0 {
+		slo.P99 = time.Millisecond
+	}
+	if slo.MinAchieved <= 0 {
+		slo.MinAchieved = 0.99
+	}
+}
+
+// Trial is one run of a MaxRate or Knee search.
 type Trial struct {
 	Rate      float64 `json:"rate"`
 	Sustained bool    `json:"sustained"`
@@ -34,12 +43,7 @@ const maxTrials = 30
 // pass is evidence but a single failure may be noise. It returns the highest
 // sustained rate, 0 if none was, and every trial in order.
 func MaxRate(ctx context.Context, cfg Config, slo SLO, hooks Hooks) (float64, []Trial, error) {
-	if slo.P99 <= 0 {
-		slo.P99 = time.Millisecond
-	}
-	if slo.MinAchieved <= 0 {
-		slo.MinAchieved = 0.99
-	}
+	slo.normalize()
 	if cfg.Rate <= 0 {
 		return 0, nil, errors.New("rate: MaxRate needs a starting rate > 0")
 	}
@@ -51,22 +55,28 @@ func MaxRate(ctx context.Context, cfg Config, slo SLO, hooks Hooks) (float64, []
 		if err != nil {
 			return false, fmt.Errorf("trial at %.0f req/s: %w", rate, err)
 		}
-		tr := Trial{Rate: rate, Result: res}
-		p99 := time.Duration(res.Latency.ValueAtPercentile(99))
-		switch {
-		case res.Errors > 0:
-			tr.Why = fmt.Sprintf("%d errors", res.Errors)
-		case res.Achieved < slo.MinAchieved*rate:
-			tr.Why = fmt.Sprintf("achieved %.0f req/s", res.Achieved)
-		case p99 >= slo.P99:
-			tr.Why = fmt.Sprintf("p99 %v", p99)
-		default:
-			tr.Sustained = true
-		}
+		tr := judgeTrial(rate, res, slo)
 		trials = append(trials, tr)
 		return tr.Sustained, nil
 	})
 	return best, trials, err
+}
+
+// judgeTrial decides whether a trial at rate met slo with no errors.
+func judgeTrial(rate float64, res Result, slo SLO) Trial {
+	tr := Trial{Rate: rate, Result: res}
+	p99 := time.Duration(res.Latency.ValueAtPercentile(99))
+	switch {
+	case res.Errors > 0:
+		tr.Why = fmt.Sprintf("%d errors", res.Errors)
+	case res.Achieved < slo.MinAchieved*rate:
+		tr.Why = fmt.Sprintf("achieved %.0f req/s", res.Achieved)
+	case p99 >= slo.P99:
+		tr.Why = fmt.Sprintf("p99 %v", p99)
+	default:
+		tr.Sustained = true
+	}
+	return tr
 }
 
 // searchMax is MaxRate's search over a trial function: exponential steps

@@ -32,6 +32,9 @@ type Result struct {
 	// Queued counts completed requests whose connection was still busy with
 	// an earlier response at their intended time (open loop).
 	Queued int64 `json:"queued"`
+	// Bytes is what a stream received in the window; a stream's Completed
+	// counts whole messages (Bytes / PayloadBytes).
+	Bytes int64 `json:"bytes,omitempty"`
 
 	// Latency runs from the intended send time to the last response byte,
 	// corrected for coordinated omission (closed loop: from the actual send).
@@ -72,6 +75,7 @@ func collect(cfg *Config, pl *plan, win window, workers []*worker) Result {
 		r.Errors += w.errors
 		r.Unsent += w.unsent
 		r.Queued += w.queued
+		r.Bytes += w.bytes
 		warmupErrors += w.warmupErrors
 		precise = precise && w.pacer.precise()
 		for _, s := range w.samples {
@@ -79,6 +83,9 @@ func collect(cfg *Config, pl *plan, win window, workers []*worker) Result {
 				r.ErrorSamples = append(r.ErrorSamples, s)
 			}
 		}
+	}
+	if cfg.Protocol == ProtocolStream && cfg.PayloadBytes > 0 {
+		r.Completed = r.Bytes / int64(cfg.PayloadBytes)
 	}
 	if win.opened {
 		r.WindowStart = pl.base.Add(win.start)
@@ -95,7 +102,11 @@ func warnings(r *Result, wakeLag *hdrhistogram.Histogram, warmupErrors int64, pr
 	ws := []string{} // serialised as [], not null
 	add := func(format string, args ...any) { ws = append(ws, fmt.Sprintf(format, args...)) }
 	if r.Completed == 0 {
-		add("no request completed in the measurement window")
+		if r.Config.Protocol == ProtocolStream {
+			add("no complete message received in the measurement window")
+		} else {
+			add("no request completed in the measurement window")
+		}
 	}
 	if r.Requested > 0 && r.Achieved < minAchievedRatio*r.Requested {
 		add("achieved %.0f req/s, %.1f%% of the %.0f requested: generator or target could not keep up",

@@ -51,9 +51,12 @@ func Run(ctx context.Context, cfg Config, hooks Hooks) (Result, error) {
 	for _, w := range workers {
 		wg.Go(func() {
 			defer w.sess.close()
-			if pl.openLoop {
+			switch {
+			case cfg.Protocol == ProtocolStream:
+				w.stream(runCtx)
+			case pl.openLoop:
 				w.openLoop(runCtx)
-			} else {
+			default:
 				w.closedLoop(runCtx)
 			}
 		})
@@ -101,6 +104,13 @@ func connectAll(ctx context.Context, cfg *Config) ([]*session, error) {
 		}
 	}
 	if failed == 0 {
+		if cfg.Churn {
+			// The target is reachable; every request opens its own
+			// connection, so connecting is part of each one's latency.
+			for _, s := range sessions {
+				s.close()
+			}
+		}
 		return sessions, nil
 	}
 	for _, s := range sessions {

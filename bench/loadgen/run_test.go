@@ -18,7 +18,7 @@ import (
 // startWorkload runs the real workload server on loopback for one test.
 func startWorkload(tb testing.TB) *workload.Server {
 	tb.Helper()
-	s, err := workload.Listen(workload.Config{TCPAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", HTTPBodyBytes: 512})
+	s, err := workload.Listen(workload.Config{TCPAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", OnceAddr: "127.0.0.1:0", StreamAddr: "127.0.0.1:0", HTTPBodyBytes: 512})
 	if err != nil {
 		tb.Fatal(err)
 	}

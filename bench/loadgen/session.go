@@ -3,11 +3,11 @@ package loadgen
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -49,7 +49,14 @@ func newSession(ctx context.Context, cfg *Config) *session {
 		} else {
 			s.wantBody = -1
 		}
-		s.req = []byte("GET " + path + " HTTP/1.1\r\nHost: " + cfg.Target + "\r\nUser-Agent: meshbench-loadgen\r\n\r\n")
+		hdr := ""
+		if cfg.Churn {
+			hdr = "Connection: close\r\n"
+		}
+		s.req = []byte("GET " + path + " HTTP/1.1\r\nHost: " + cfg.Target + "\r\nUser-Agent: meshbench-loadgen\r\n" + hdr + "\r\n")
+	case ProtocolStream:
+		s.req = binary.BigEndian.AppendUint32(nil, uint32(cfg.PayloadBytes))
+		s.buf = make([]byte, cfg.PayloadBytes)
 	}
 	return s
 }
@@ -71,6 +78,18 @@ func (s *session) connect(deadline time.Time) error {
 		// Unblock a read or write in progress; the worker then stops.
 		_ = nc.SetDeadline(time.Unix(1, 0))
 	})
+	if s.cfg.Protocol == ProtocolStream {
+		// Ask for the stream; it then only flows towards us.
+		if err := nc.SetWriteDeadline(deadline); err != nil {
+			s.close()
+			return &reqError{kind: "io", err: err}
+		}
+		if _, err := nc.Write(s.req); err != nil {
+			s.close()
+			return ioError("write stream header", err)
+		}
+		return nil
+	}
 	if s.br == nil {
 		s.br = bufio.NewReaderSize(nc, 32<<10)
 	} else {
@@ -99,10 +118,29 @@ func (s *session) roundTrip(deadline time.Time) error {
 		return err
 	}
 	err := s.exchange(deadline)
+	if err == nil && s.cfg.Churn {
+		err = s.awaitClose()
+		s.close()
+	}
 	if err != nil {
 		s.close()
 	}
 	return err
+}
+
+// awaitClose waits for the server to close the connection after its one
+// response (churn), under the request's deadline. Closing first would leave
+// this side in TIME_WAIT, and a client opening thousands of connections per
+// second would soon run out of ephemeral ports.
+func (s *session) awaitClose() error {
+	switch _, err := s.br.ReadByte(); {
+	case err == nil:
+		return &reqError{kind: "protocol", err: errors.New("server sent more after its response instead of closing")}
+	case errors.Is(err, io.EOF):
+		return nil
+	default:
+		return ioError("await close", err)
+	}
 }
 
 func (s *session) exchange(deadline time.Time) error {
@@ -131,27 +169,34 @@ func (s *session) readFrame() error {
 }
 
 func (s *session) readHTTP() error {
-	resp, err := http.ReadResponse(s.br, nil)
+	resp, err := readResponse(s.br)
 	if err != nil {
-		return ioError("read", err)
+		var re *reqError
+		if errors.As(err, &re) {
+			return err
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isNetError(err) {
+			return ioError("read", err)
+		}
+		return &reqError{kind: "protocol", err: err}
 	}
-	n, err := io.Copy(io.Discard, resp.Body)
-	if cerr := resp.Body.Close(); err == nil {
-		err = cerr
+	if resp.status != 200 {
+		return &reqError{kind: "status", err: fmt.Errorf("HTTP %s", resp.reason)}
 	}
-	if err != nil {
-		return ioError("read body", err)
+	if s.wantBody >= 0 && resp.body != s.wantBody {
+		return &reqError{kind: "protocol", err: fmt.Errorf("body %d bytes, asked for %d", resp.body, s.wantBody)}
 	}
-	if resp.StatusCode != http.StatusOK {
-		return &reqError{kind: "status", err: fmt.Errorf("HTTP %s", resp.Status)}
-	}
-	if s.wantBody >= 0 && n != s.wantBody {
-		return &reqError{kind: "protocol", err: fmt.Errorf("body %d bytes, asked for %d", n, s.wantBody)}
-	}
-	if resp.Close {
+	if resp.close && !s.cfg.Churn {
 		s.close() // the server ends the connection after this response
 	}
 	return nil
+}
+
+// isNetError reports whether err came from the connection rather than
+// from parsing.
+func isNetError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne)
 }
 
 // reqError is a failed request, classified for the error samples.

@@ -31,6 +31,7 @@ type worker struct {
 
 	completed, errors, unsent, queued int64
 	warmupErrors                      int64
+	bytes                             int64 // stream bytes received in the window
 	samples                           []string
 }
 

@@ -58,6 +58,26 @@ type Result struct {
 	MeshInfo  map[string]string `json:"mesh_info"`
 	Histogram string            `json:"histogram"`
 	Repeats   []Repeat          `json:"repeats"`
+
+	// Mode is how the load was driven: open-loop (latency, cpu, churn
+	// with rates), closed-loop (throughput http/tcp, churn without
+	// rates) or stream.
+	Mode string `json:"mode"`
+	// Medians over the repeats of each repeat's value of the same name.
+	MaxRPS          *float64 `json:"max_rps,omitempty"`
+	BitsPerS        *float64 `json:"bits_per_s,omitempty"`
+	ConnectionsPerS *float64 `json:"connections_per_s,omitempty"`
+	KneeRPS         *float64 `json:"knee_rps,omitempty"`
+	// Knee summarises the repeats' searches (medians, no trials).
+	Knee *Knee `json:"knee,omitempty"`
+	// MemoryPerPodBytes is each pod's resident memory, its proxy included
+	// (memory_bytes splits the proxy out): the highest over the repeats.
+	MemoryPerPodBytes map[string]int64 `json:"memory_per_pod_bytes,omitempty"`
+	// BPF, Generator and Noise are medians over the repeats, except
+	// noise.other_cores, the highest.
+	BPF       *BPF       `json:"bpf,omitempty"`
+	Generator *Generator `json:"generator,omitempty"`
+	Noise     *Noise     `json:"noise,omitempty"`
 }
 
 // Repeat is one measured repetition of a point, with its raw histogram.
@@ -78,6 +98,24 @@ type Repeat struct {
 	MeshInfo     map[string]string `json:"mesh_info"`
 	Histogram    string            `json:"histogram"`
 	ErrorSamples []string          `json:"error_samples,omitempty"`
+
+	// MaxRPS is the closed-loop request rate (throughput http/tcp).
+	MaxRPS *float64 `json:"max_rps,omitempty"`
+	// BitsPerS is a stream's application bits per second received in the
+	// window, over all its connections (throughput stream).
+	BitsPerS *float64 `json:"bits_per_s,omitempty"`
+	// Bytes is what the stream received in the window.
+	Bytes int64 `json:"bytes,omitempty"`
+	// ConnectionsPerS is new connections per second, each carrying one
+	// request (churn); it equals rate.achieved.
+	ConnectionsPerS *float64 `json:"connections_per_s,omitempty"`
+	// KneeRPS is knee.rate_rps, the search's answer.
+	KneeRPS           *float64         `json:"knee_rps,omitempty"`
+	Knee              *Knee            `json:"knee,omitempty"`
+	MemoryPerPodBytes map[string]int64 `json:"memory_per_pod_bytes,omitempty"`
+	BPF               *BPF             `json:"bpf,omitempty"`
+	Generator         *Generator       `json:"generator,omitempty"`
+	Noise             *Noise           `json:"noise,omitempty"`
 }
 
 // Percentiles of a latency distribution, in microseconds.
@@ -100,7 +138,11 @@ type Rate struct {
 // CPU is the processor time spent during the measurement window.
 type CPU struct {
 	// HostCores is whole-host busy time (user, nice, system, irq, softirq)
-	// divided by the window: kernel work done on behalf of pods is in it.
+	// divided by the window: kernel work done on behalf of pods is in it. It
+	// is measured as the window's CPU time minus idle, iowait and steal,
+	// which the kernel tracks exactly; the tick-sampled user and system
+	// counters miss the short bursts of a paced load (see bench/cpuacct).
+	// Other processes on the host are in it too: see noise.other_cores.
 	HostCores float64 `json:"host_cores"`
 	// StealCores is time the hypervisor took away; high values make a run noisy.
 	StealCores float64 `json:"steal_cores"`
@@ -112,6 +154,20 @@ type CPU struct {
 	ByComponent map[string]float64 `json:"by_component"`
 	// ByPod is each pod cgroup's CPU in cores (from cgroup v2 cpu.stat).
 	ByPod map[string]float64 `json:"by_pod"`
+	// GeneratorCores is the load generator's CPU (by_component.client):
+	// the client pod without its proxy.
+	GeneratorCores float64 `json:"generator_cores"`
+	// WithoutGeneratorCores is HostCores minus GeneratorCores: what the
+	// server, the mesh and the kernel spent (the kernel's work on the
+	// client's sockets included), and WithoutGeneratorPerKRPS that per
+	// 1,000 achieved requests per second.
+	WithoutGeneratorCores   float64 `json:"without_generator_cores"`
+	WithoutGeneratorPerKRPS float64 `json:"without_generator_per_krps"`
+	// BPFCores is CPU inside BPF programs (bpf.cores); part of HostCores.
+	BPFCores float64 `json:"bpf_cores"`
+	// CoresPerGbps is HostCores per Gbit/s of a stream (cores_per_krps is
+	// 0 for streams).
+	CoresPerGbps float64 `json:"cores_per_gbps,omitempty"`
 }
 
 // Write stores f as indented JSON at dir/results.json, creating dir.

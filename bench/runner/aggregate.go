@@ -33,6 +33,8 @@ func repeatFrom(st plan.Step, rep *LoadReport) (results.Repeat, error) {
 		Rate:         results.Rate{Requested: rep.Requested, Achieved: rep.Achieved},
 		Histogram:    rep.Latency,
 		ErrorSamples: rep.ErrorSamples,
+		Bytes:        rep.Bytes,
+		Knee:         rep.Knee,
 	}, nil
 }
 
@@ -74,6 +76,7 @@ func (a *aggregator) results() []results.Result {
 			Mesh: st.Mesh, Placement: st.Placement, PayloadBytes: st.PayloadBytes,
 			Connections: st.Scenario.Connections, Valid: true, Warnings: []string{},
 			Repeats: reps, MemoryBytes: map[string]int64{}, Evidence: map[string]int64{},
+			Mode: st.Mode(),
 		}
 		merged := hist.New()
 		var achieved, hostCores, perK []float64
@@ -111,6 +114,7 @@ func (a *aggregator) results() []results.Result {
 				res.CPU.ByPod[k] = median(v)
 			}
 		}
+		summarizeKinds(&res, reps)
 		out = append(out, res)
 	}
 	return out

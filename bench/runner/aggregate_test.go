@@ -89,6 +89,10 @@ func TestCPUBetweenSplitsKernel(t *testing.T) {
 	near("server pod", c.ByPod["server"], 0.25)
 	near("kernel", c.ByComponent["kernel"], 0.75)
 	near("per krps", c.CoresPerKRPS, 0.5)
+	// The client pod is the load generator: its share apart, and the rest.
+	near("generator", c.GeneratorCores, 0.5)
+	near("without generator", c.WithoutGeneratorCores, 1.0)
+	near("without generator per krps", c.WithoutGeneratorPerKRPS, 1.0/3)
 }
 
 func TestJudge(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/meshbench/meshbench/bench/results"
 )
 
 // Event is one line of `meshbench load --json` output. The load generator
@@ -21,8 +23,9 @@ const (
 	EventResult      = "result"
 )
 
-// LoadReport is what the load generator measured in one window. Histograms
-// are HdrHistogram's compressed base64 encoding, values in nanoseconds.
+// LoadReport is what the load generator measured in its (first) window, and
+// the knee search that may follow it. Histograms are HdrHistogram's
+// compressed base64 encoding, values in nanoseconds.
 type LoadReport struct {
 	Requested    float64  `json:"requested"`
 	Achieved     float64  `json:"achieved"`
@@ -35,6 +38,11 @@ type LoadReport struct {
 	SendLag      string   `json:"send_lag"`
 	Warnings     []string `json:"warnings"`
 	ErrorSamples []string `json:"error_samples"`
+	// Bytes is what a stream received in the window.
+	Bytes int64 `json:"bytes,omitempty"`
+	// Knee is the saturation-knee search run after a closed-loop window,
+	// each of its trials in a window of its own.
+	Knee *results.Knee `json:"knee,omitempty"`
 }
 
 // WriteEvent writes one event line.

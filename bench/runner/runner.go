@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"time"
 
 	"github.com/meshbench/meshbench/bench/fingerprint"
 	"github.com/meshbench/meshbench/bench/plan"
@@ -19,12 +17,6 @@ import (
 	"github.com/meshbench/meshbench/internal/mesh"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 	"github.com/meshbench/meshbench/scenarios"
-)
-
-// Ports the workload server listens on inside its pod.
-const (
-	TCPPort  = 7000
-	HTTPPort = 8080
 )
 
 // Options configure a run.
@@ -39,10 +31,19 @@ type Options struct {
 	Keep bool
 	// Progress receives one line per step; nil discards them.
 	Progress io.Writer
+	// TerminalWidth, when not 0, says Progress is a terminal that wide: a
+	// progress bar with the time remaining is drawn on its last line.
+	TerminalWidth int
 	// Command is the command line that reproduces the run.
 	Command string
 	// Installers install the meshes by name; "none" is always available.
 	Installers map[string]mesh.Installer
+	// Seed shuffles the order of the points within each scenario; 0 keeps
+	// the files' order. It is recorded in the fingerprint.
+	Seed int64
+	// BPFObjectSHA256 is the hash of the eBPF datapath object in the
+	// binary, for the fingerprint.
+	BPFObjectSHA256 string
 }
 
 // ErrInterrupted is returned (with the results so far) when ctx ends early.
@@ -56,12 +57,13 @@ func Run(ctx context.Context, files []scenarios.File, opts Options) (*results.Fi
 		opts.Progress = io.Discard
 	}
 	out := &results.File{Schema: results.Schema, Env: fingerprint.Collect("local"), Command: opts.Command}
+	out.Env.Seed, out.Env.BPFObjectSHA256 = opts.Seed, opts.BPFObjectSHA256
 	var scs []*scenarios.Scenario
 	for i := range files {
 		out.Scenarios = append(out.Scenarios, results.ScenarioRecord{File: files[i].Path, SHA256: files[i].SHA256, Scenario: files[i].Scenario})
 		scs = append(scs, &files[i].Scenario)
 	}
-	steps := plan.Build(scs, opts.Meshes)
+	steps := plan.Build(scs, opts.Meshes, opts.Seed)
 	if len(steps) == 0 {
 		return out, fmt.Errorf("the scenarios give nothing to measure")
 	}
@@ -84,6 +86,8 @@ func Run(ctx context.Context, files []scenarios.File, opts Options) (*results.Fi
 	}
 	runErr := r.steps(ctx, steps)
 	out.Results = r.points.results()
+	out.Env.BPFStats = r.bpfState
+	out.Env.Proxy, out.Env.ProxyVersion = proxyOf(out.Results)
 	if runErr != nil && errors.Is(runErr, ErrInterrupted) {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("interrupted after %d of %d steps", r.done, len(steps)))
 	}
@@ -103,6 +107,7 @@ type run struct {
 	points     *aggregator
 	installers map[string]mesh.Installer
 	done       int
+	bpfState   string // whether BPF run time could be counted, from the first step
 }
 
 func (r *run) steps(ctx context.Context, steps []plan.Step) (err error) {
@@ -112,11 +117,13 @@ func (r *run) steps(ctx context.Context, steps []plan.Step) (err error) {
 	}
 	defer func() { err = errors.Join(err, srv.stop()) }()
 	r.server = srv
-	start := time.Now()
+	prog := newProgress(r.opts.Progress, r.opts.TerminalWidth, steps)
+	defer prog.close()
 	for i, st := range steps {
 		if ctx.Err() != nil {
 			return ErrInterrupted
 		}
+		prog.begin(i, st)
 		rep, err := r.measure(ctx, st)
 		if ctx.Err() != nil {
 			return ErrInterrupted
@@ -126,28 +133,20 @@ func (r *run) steps(ctx context.Context, steps []plan.Step) (err error) {
 		}
 		r.points.add(st, rep)
 		r.done++
-		fmt.Fprintf(r.opts.Progress, "[%d/%d %s left] %s\n", i+1, len(steps), eta(start, i+1, len(steps)), summary(st, rep))
+		prog.finish(i, summary(st, rep))
 	}
 	return nil
 }
 
-// eta estimates the time left from the average step so far.
-func eta(start time.Time, done, total int) time.Duration {
-	per := time.Since(start) / time.Duration(done)
-	return (per * time.Duration(total-done)).Round(time.Second)
-}
-
-func summary(st plan.Step, rep results.Repeat) string {
-	s := fmt.Sprintf("%s %s %s %s %dB @%g/s #%d: p50 %.0fµs p99 %.0fµs achieved %.1f/s errors %d",
-		st.Scenario.Name, st.Scenario.Protocol, st.Mesh, st.Placement, st.PayloadBytes, st.Rate, st.Repeat+1,
-		rep.LatencyUS.P50, rep.LatencyUS.P99, rep.Rate.Achieved, rep.Errors)
-	if !rep.Valid {
-		s += " INVALID"
+// proxyOf names the sidecar proxy of the run from the meshes' own
+// descriptions.
+func proxyOf(rs []results.Result) (name, version string) {
+	for _, r := range rs {
+		if p := r.MeshInfo["proxy"]; p != "" {
+			return p, r.MeshInfo["version"]
+		}
 	}
-	if len(rep.Warnings) > 0 {
-		s += " (" + strings.Join(rep.Warnings, "; ") + ")"
-	}
-	return s
+	return "", ""
 }
 
 // serverPod is where the workload server runs: the first pod of the first node.

@@ -31,6 +31,8 @@ type serverProc struct {
 func startServer(ctx context.Context, c *local.Cluster, exe string, pod local.Pod) (*serverProc, error) {
 	cmd := exec.Command(exe, "serve",
 		"--tcp", "[::]:"+strconv.Itoa(TCPPort),
+		"--tcp-once", "[::]:"+strconv.Itoa(OncePort),
+		"--stream", "[::]:"+strconv.Itoa(StreamPort),
 		"--http", "[::]:"+strconv.Itoa(HTTPPort))
 	cmd.SysProcAttr = ownProcessGroup()
 	stdout, err := cmd.StdoutPipe()

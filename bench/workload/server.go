@@ -1,5 +1,7 @@
 // Package workload is the server every benchmark pod runs: a TCP echo of
-// length-prefixed frames and an HTTP/1.1 endpoint returning a fixed-size body.
+// length-prefixed frames, the same echo answering one frame per connection
+// (connection churn), an HTTP/1.1 endpoint returning a fixed-size body, and a
+// stream source that writes as fast as the path takes it (throughput).
 // Both are built to cost as little CPU per request as possible, so what a
 // benchmark measures is the path between client and server, not the server.
 package workload
@@ -22,8 +24,14 @@ const MaxHTTPBodyBytes = 64 << 20
 // protocol; at least one must be set. Addresses are host:port, "[::]:7000"
 // listens dual-stack, port 0 picks a free port (see Server.TCPAddr).
 type Config struct {
-	TCPAddr       string `json:"tcp_addr,omitempty"`
-	HTTPAddr      string `json:"http_addr,omitempty"`
+	TCPAddr  string `json:"tcp_addr,omitempty"`
+	HTTPAddr string `json:"http_addr,omitempty"`
+	// OnceAddr serves the TCP echo for one frame per connection: the server
+	// answers and closes first, so connection churn leaves no TIME_WAIT
+	// sockets on the client to exhaust its ports.
+	OnceAddr string `json:"once_addr,omitempty"`
+	// StreamAddr serves the stream source (see source).
+	StreamAddr    string `json:"stream_addr,omitempty"`
 	HTTPBodyBytes int    `json:"http_body_bytes"`
 }
 
@@ -36,8 +44,8 @@ func (c *Config) Normalize() {
 
 // Validate reports the first invalid field, by name.
 func (c *Config) Validate() error {
-	if c.TCPAddr == "" && c.HTTPAddr == "" {
-		return errors.New("tcp_addr, http_addr: at least one listen address is required")
+	if c.TCPAddr == "" && c.HTTPAddr == "" && c.OnceAddr == "" && c.StreamAddr == "" {
+		return errors.New("tcp_addr, http_addr, once_addr, stream_addr: at least one listen address is required")
 	}
 	if c.HTTPBodyBytes < 0 || c.HTTPBodyBytes > MaxHTTPBodyBytes {
 		return fmt.Errorf("http_body_bytes: must be between 0 and %d, got %d", MaxHTTPBodyBytes, c.HTTPBodyBytes)
@@ -48,10 +56,12 @@ func (c *Config) Validate() error {
 // Server is a workload server with its listeners bound. Create it with
 // Listen, run it once with Serve.
 type Server struct {
-	cfg   Config
-	tcpLn net.Listener
-	httpS *httpServer
-	stats counters
+	cfg      Config
+	tcpLn    net.Listener
+	onceLn   net.Listener
+	streamLn net.Listener
+	httpS    *httpServer
+	stats    counters
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{} // open TCP echo connections
@@ -78,32 +88,56 @@ func Listen(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("workload config: %w", err)
 	}
 	s := &Server{cfg: cfg, conns: make(map[net.Conn]struct{})}
-	if cfg.TCPAddr != "" {
-		ln, err := net.Listen("tcp", cfg.TCPAddr)
-		if err != nil {
-			return nil, fmt.Errorf("listen tcp echo on %s: %w", cfg.TCPAddr, err)
+	var opened []net.Listener
+	listen := func(addr, what string) (net.Listener, error) {
+		if addr == "" {
+			return nil, nil
 		}
-		s.tcpLn = ln
-	}
-	if cfg.HTTPAddr != "" {
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			if s.tcpLn != nil {
-				err = errors.Join(err, s.tcpLn.Close())
+			for _, l := range opened {
+				err = errors.Join(err, l.Close())
 			}
-			return nil, fmt.Errorf("listen http on %s: %w", cfg.HTTPAddr, err)
+			return nil, fmt.Errorf("listen %s on %s: %w", what, addr, err)
 		}
-		s.httpS = newHTTPServer(ln, cfg.HTTPBodyBytes, &s.stats)
+		opened = append(opened, ln)
+		return ln, nil
+	}
+	var err error
+	if s.tcpLn, err = listen(cfg.TCPAddr, "tcp echo"); err != nil {
+		return nil, err
+	}
+	if s.onceLn, err = listen(cfg.OnceAddr, "tcp echo once"); err != nil {
+		return nil, err
+	}
+	if s.streamLn, err = listen(cfg.StreamAddr, "stream"); err != nil {
+		return nil, err
+	}
+	httpLn, err := listen(cfg.HTTPAddr, "http")
+	if err != nil {
+		return nil, err
+	}
+	if httpLn != nil {
+		s.httpS = newHTTPServer(httpLn, cfg.HTTPBodyBytes, &s.stats)
 	}
 	return s, nil
 }
 
 // TCPAddr is the bound address of the TCP echo listener, nil when disabled.
-func (s *Server) TCPAddr() net.Addr {
-	if s.tcpLn == nil {
+func (s *Server) TCPAddr() net.Addr { return addrOf(s.tcpLn) }
+
+// OnceAddr is the bound address of the one-frame echo listener, nil when
+// disabled.
+func (s *Server) OnceAddr() net.Addr { return addrOf(s.onceLn) }
+
+// StreamAddr is the bound address of the stream source, nil when disabled.
+func (s *Server) StreamAddr() net.Addr { return addrOf(s.streamLn) }
+
+func addrOf(ln net.Listener) net.Addr {
+	if ln == nil {
 		return nil
 	}
-	return s.tcpLn.Addr()
+	return ln.Addr()
 }
 
 // HTTPAddr is the bound address of the HTTP listener, nil when disabled.
@@ -119,9 +153,9 @@ func (s *Server) HTTPAddr() net.Addr {
 // good it shuts everything down the same way and returns that error.
 func (s *Server) Serve(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	if s.tcpLn != nil {
-		wg.Go(func() { errs <- s.acceptTCP(ctx, &wg) })
+	errs := make(chan error, 4)
+	for _, l := range s.listeners() {
+		wg.Go(func() { errs <- s.accept(ctx, &wg, l) })
 	}
 	if s.httpS != nil {
 		wg.Go(func() { errs <- s.httpS.serve() })
@@ -156,9 +190,9 @@ func (s *Server) shutdown() error {
 		_ = c.Close()
 	}
 	s.mu.Unlock()
-	if s.tcpLn != nil {
-		if err := s.tcpLn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, fmt.Errorf("close tcp listener: %w", err))
+	for _, l := range s.listeners() {
+		if err := l.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, fmt.Errorf("close %s listener: %w", l.what, err))
 		}
 	}
 	if s.httpS != nil {

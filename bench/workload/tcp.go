@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -17,19 +18,42 @@ import (
 // enough that small frames cost one read and one write system call each.
 const ioBufSize = 32 << 10
 
-// acceptTCP accepts echo connections until the listener is closed, which is
-// how shutdown stops it (it then returns nil). Resource exhaustion (EMFILE and
+// listener is one of the raw TCP listeners with its connection handler.
+type listener struct {
+	ln     net.Listener
+	what   string
+	conns  *atomic.Int64
+	handle func(net.Conn)
+}
+
+// listeners lists the raw TCP listeners the server has.
+func (s *Server) listeners() []listener {
+	var ls []listener
+	for _, l := range []listener{
+		{s.tcpLn, "tcp echo", &s.stats.tcpConns, s.echo},
+		{s.onceLn, "tcp echo once", &s.stats.onceConns, s.echoOnce},
+		{s.streamLn, "stream", &s.stats.streamConns, s.source},
+	} {
+		if l.ln != nil {
+			ls = append(ls, l)
+		}
+	}
+	return ls
+}
+
+// accept accepts connections on l until the listener is closed, which is how
+// shutdown stops it (it then returns nil). Resource exhaustion (EMFILE and
 // friends) is waited out with backoff, as net/http does.
-func (s *Server) acceptTCP(ctx context.Context, wg *sync.WaitGroup) error {
+func (s *Server) accept(ctx context.Context, wg *sync.WaitGroup, l listener) error {
 	var backoff time.Duration
 	for {
-		c, err := s.tcpLn.Accept()
+		c, err := l.ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
 				return nil
 			}
 			if !transientAcceptError(err) {
-				return fmt.Errorf("accept tcp echo connection: %w", err)
+				return fmt.Errorf("accept %s connection: %w", l.what, err)
 			}
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 			select {
@@ -45,10 +69,10 @@ func (s *Server) acceptTCP(ctx context.Context, wg *sync.WaitGroup) error {
 			_ = c.Close()
 			return nil
 		}
-		s.stats.tcpConns.Add(1)
+		l.conns.Add(1)
 		wg.Go(func() {
 			defer s.untrack(c)
-			s.echo(c)
+			l.handle(c)
 		})
 	}
 }

@@ -27,6 +27,8 @@ type runFlags struct {
 	cluster string
 	sidecar baseline.Options
 	probe   string
+	// seed orders the points within each scenario (see runSeed).
+	seed int64
 	// conformance names a conformance.json of this machine; meshes that
 	// failed it are not measured unless waiveConformance.
 	conformance      string
@@ -83,9 +85,11 @@ Ctrl-C stops cleanly and keeps the results measured so far.`,
 			if err != nil {
 				return err
 			}
+			seed := runSeed(cmd, f.seed)
 			res, runErr := runner.Run(cmd.Context(), files, runner.Options{
 				Exe: exe, Cluster: f.cluster, Meshes: f.meshes, Keep: f.keep, Installers: installers,
-				Progress: cmd.ErrOrStderr(), Command: "meshbench " + strings.Join(os.Args[1:], " "),
+				Progress: cmd.ErrOrStderr(), TerminalWidth: terminalWidth(cmd.ErrOrStderr()),
+				Command: reproduce(os.Args[1:], seed), Seed: seed,
 			})
 			if datapath.IsEnvironment(runErr) || errors.Is(runErr, datapath.ErrProbe) {
 				runErr = environment(runErr)
@@ -122,7 +126,8 @@ Ctrl-C stops cleanly and keeps the results measured so far.`,
 	}
 	cmd.Flags().StringSliceVar(&f.meshes, "mesh", nil, "meshes to run, overriding the scenarios' own lists (none)")
 	cmd.Flags().StringVar(&f.out, "out", "out/latest", "directory for results.json, the report, plots and histograms")
-	cmd.Flags().BoolVar(&f.quick, "quick", false, "shorten every scenario (2 s windows, 2 repeats) for CI gates")
+	cmd.Flags().BoolVar(&f.quick, "quick", false, "shorten every scenario (1 s windows, at most 5 repeats so gates can still detect a change, 4 knee trials) for CI gates")
+	cmd.Flags().Int64Var(&f.seed, "seed", 0, "order of the points within each scenario (0: as in the files; default: a new random order, recorded in results.json)")
 	cmd.Flags().BoolVar(&f.keep, "keep", false, "leave the topology up after the run (remove it with meshbench down)")
 	cmd.Flags().StringVar(&f.sidecar.Proxy, "sidecar", baseline.ProxyAuto, "sidecar proxy: envoy, haproxy or auto (envoy when on PATH or $MESHBENCH_ENVOY, else haproxy)")
 	cmd.Flags().BoolVar(&f.sidecar.MTLS, "mtls", false, "mutual TLS between sidecars (certificates made per run)")

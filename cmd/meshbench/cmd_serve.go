@@ -13,9 +13,12 @@ func newServeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the benchmark workload: TCP echo and HTTP/1.1 (runs inside a pod)",
-		Long: `serve listens for the length-prefixed TCP echo protocol and for HTTP/1.1 GET
-requests answered with a fixed-size body (?size=N overrides it per request).
-It prints "ready" once it is listening and serves until SIGINT or SIGTERM.`,
+		Long: `serve listens for the length-prefixed TCP echo protocol, for the same echo
+answering one frame per connection and then closing it (connection churn),
+for HTTP/1.1 GET requests answered with a fixed-size body (?size=N overrides it
+per request), and for streams: after a 4-byte message size the server writes
+messages of that size until the client closes. It prints "ready" once it is
+listening and serves until SIGINT or SIGTERM.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Normalize()
@@ -38,6 +41,8 @@ It prints "ready" once it is listening and serves until SIGINT or SIGTERM.`,
 	}
 	cmd.Flags().StringVar(&cfg.TCPAddr, "tcp", "[::]:7000", "TCP echo listen address (empty disables)")
 	cmd.Flags().StringVar(&cfg.HTTPAddr, "http", "[::]:8080", "HTTP/1.1 listen address (empty disables)")
+	cmd.Flags().StringVar(&cfg.OnceAddr, "tcp-once", "[::]:7002", "one-frame TCP echo listen address, the server closes first (empty disables)")
+	cmd.Flags().StringVar(&cfg.StreamAddr, "stream", "[::]:7001", "stream source listen address (empty disables)")
 	cmd.Flags().IntVar(&cfg.HTTPBodyBytes, "http-body", workload.DefaultHTTPBodyBytes, "HTTP response body size in bytes")
 	return cmd
 }

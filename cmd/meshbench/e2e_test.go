@@ -192,8 +192,8 @@ func TestRunSmoke(t *testing.T) {
 	if r.CPU.HostCores <= 0 || r.CPU.ByPod["client"] <= 0 || r.CPU.ByPod["server"] <= 0 {
 		t.Errorf("CPU not measured: %+v", r.CPU)
 	}
-	if len(r.Repeats) != 2 || r.Repeats[0].Histogram == "" {
-		t.Errorf("want 2 repeats with raw histograms, got %d", len(r.Repeats))
+	if len(r.Repeats) != 5 || r.Repeats[0].Histogram == "" {
+		t.Errorf("want 5 repeats with raw histograms, got %d", len(r.Repeats))
 	}
 	if f.Env.Kernel == "" || f.Env.Cores == 0 || len(f.Scenarios) != 1 || len(f.Scenarios[0].SHA256) != 64 {
 		t.Errorf("fingerprint incomplete: %+v %+v", f.Env, f.Scenarios)
