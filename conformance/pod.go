@@ -6,10 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -39,46 +35,20 @@ func exclusive(fn func() error) error {
 func inPod(p local.Pod, fn func() error) error {
 	moveMu.Lock()
 	defer moveMu.Unlock()
-	home, err := ownCgroup()
+	home, err := cgroupv2.Own()
 	if err != nil {
 		return err
 	}
 	return netnsutil.Do(p.Netns, func() error {
-		if err := moveTo(p.Cgroup); err != nil {
+		if err := cgroupv2.MoveProcess(p.Cgroup); err != nil {
 			return fmt.Errorf("pod %s: %w", p.Name, err)
 		}
 		ferr := fn()
-		if err := moveTo(home); err != nil {
+		if err := cgroupv2.MoveProcess(home); err != nil {
 			return errors.Join(ferr, fmt.Errorf("pod %s: back to %s: %w", p.Name, home, err))
 		}
 		return ferr
 	})
-}
-
-func moveTo(cg string) error {
-	pid := []byte(strconv.Itoa(os.Getpid()))
-	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), pid, 0); err != nil {
-		return fmt.Errorf("move process into cgroup %s: %w", cg, err)
-	}
-	return nil
-}
-
-// ownCgroup is the cgroup v2 directory this process runs in.
-func ownCgroup() (string, error) {
-	mount, err := cgroupv2.Mountpoint()
-	if err != nil {
-		return "", err
-	}
-	data, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		return "", fmt.Errorf("read /proc/self/cgroup: %w", err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "0::"); ok {
-			return filepath.Join(mount, filepath.Clean("/"+rest)), nil
-		}
-	}
-	return "", errors.New("no cgroup v2 entry in /proc/self/cgroup")
 }
 
 // sockOpts are what a test socket needs besides its addresses.

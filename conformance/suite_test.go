@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"github.com/meshbench/meshbench/internal/cgroupv2"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -60,7 +61,7 @@ func TestSuite(t *testing.T) {
 	cluster := fmt.Sprintf("cf%06x", rand.Uint32()&0xffffff)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	home, err := ownCgroup()
+	home, err := cgroupv2.Own()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func checkNothingLeft(t *testing.T, cluster, home string) {
 	if _, err := os.Stat(filepath.Join(datapath.DefaultPinRoot, mesh.DatapathInstance(cluster))); !os.IsNotExist(err) {
 		t.Errorf("datapath pins left (stat: %v)", err)
 	}
-	if now, err := ownCgroup(); err != nil || now != home {
+	if now, err := cgroupv2.Own(); err != nil || now != home {
 		t.Errorf("process left in cgroup %s (%v), started in %s", now, err, home)
 	}
 }

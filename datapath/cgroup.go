@@ -1,37 +1,20 @@
 package datapath
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/meshbench/meshbench/internal/cgroupv2"
 )
 
-// Cgroup2Mount returns where the cgroup v2 hierarchy is mounted, read from
-// /proc/self/mountinfo (on hybrid hosts it is often /sys/fs/cgroup/unified).
-func Cgroup2Mount() (string, error) {
-	data, err := os.ReadFile("/proc/self/mountinfo")
+// cgroup2Mount is the cgroup v2 mount, or ErrUnsupported saying how to get one.
+func cgroup2Mount() (string, error) {
+	mount, err := cgroupv2.Mountpoint()
 	if err != nil {
-		return "", fmt.Errorf("read mountinfo: %w", err)
+		return "", fmt.Errorf("%w: %v; mount one with: mount -t cgroup2 none /sys/fs/cgroup/unified", ErrUnsupported, err)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		// id parent major:minor root mountpoint opts [optional...] - fstype source superopts
-		fields := strings.Fields(sc.Text())
-		for i, f := range fields {
-			if f == "-" && i+1 < len(fields) && fields[i+1] == "cgroup2" && len(fields) > 4 {
-				return fields[4], nil
-			}
-		}
-	}
-	return "", fmt.Errorf("%w: no cgroup2 mount in /proc/self/mountinfo; mount one with: mount -t cgroup2 none /sys/fs/cgroup/unified", ErrUnsupported)
+	return mount, nil
 }
 
 // cgroupID is the id the kernel reports for a cgroup v2 directory
@@ -54,45 +37,4 @@ func isCgroup2(path string) error {
 		return fmt.Errorf("%s is not on a cgroup v2 filesystem", path)
 	}
 	return nil
-}
-
-// ownCgroup returns the cgroup v2 directory this process runs in.
-func ownCgroup(mount string) (string, error) {
-	data, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		return "", fmt.Errorf("read /proc/self/cgroup: %w", err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "0::"); ok {
-			return filepath.Join(mount, filepath.Clean("/"+rest)), nil
-		}
-	}
-	return "", errors.New("no cgroup v2 entry in /proc/self/cgroup")
-}
-
-// moveMu serialises moves of this process between cgroups.
-var moveMu sync.Mutex
-
-// inCgroup runs fn with this whole process moved into cgroup cg, then moves
-// it back. Sockets take their cgroup from the creating task, so sockets fn
-// creates stay in cg for good; this is how the probe gets sockets a sockops
-// program on cg will see without starting another process. Keep fn short:
-// every thread of the process is in cg while it runs.
-func inCgroup(mount, cg string, fn func() error) (err error) {
-	moveMu.Lock()
-	defer moveMu.Unlock()
-	home, err := ownCgroup(mount)
-	if err != nil {
-		return err
-	}
-	pid := []byte(strconv.Itoa(os.Getpid()))
-	if err := os.WriteFile(filepath.Join(cg, "cgroup.procs"), pid, 0); err != nil {
-		return fmt.Errorf("move process into %s: %w", cg, err)
-	}
-	defer func() {
-		if werr := os.WriteFile(filepath.Join(home, "cgroup.procs"), pid, 0); werr != nil {
-			err = errors.Join(err, fmt.Errorf("move process back to %s: %w", home, werr))
-		}
-	}()
-	return fn()
 }

@@ -64,7 +64,7 @@ func checkHost(mountBPFFS bool) error {
 			return fmt.Errorf("%w: mount bpffs on %s: %v", ErrNoBPFFS, bpffsRoot, merr)
 		}
 	}
-	if _, err := Cgroup2Mount(); err != nil {
+	if _, err := cgroup2Mount(); err != nil {
 		return err
 	}
 	return checkKernel()

@@ -3,6 +3,7 @@ package datapath
 import (
 	"context"
 	"fmt"
+	"github.com/meshbench/meshbench/internal/cgroupv2"
 	"net"
 	"net/netip"
 	"os"
@@ -69,17 +70,13 @@ func substrateMesh(t *testing.T, mutate func(*Options)) (*local.Cluster, *Datapa
 // podPair connects pod a to pod b over network, sockets created in the pods.
 func podPair(t *testing.T, a, b local.Pod, network string) (net.Conn, net.Conn) {
 	t.Helper()
-	mount, err := Cgroup2Mount()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dst, src := b.IPv4, a.IPv4
 	if network == "tcp6" {
 		dst, src = b.IPv6, a.IPv6
 	}
 	var ln net.Listener
-	err = netnsutil.Do(b.Netns, func() error {
-		return inCgroup(mount, b.Cgroup, func() (err error) {
+	err := netnsutil.Do(b.Netns, func() error {
+		return cgroupv2.RunIn(b.Cgroup, func() (err error) {
 			ln, err = net.Listen(network, netip.AddrPortFrom(dst, 0).String())
 			return err
 		})
@@ -90,7 +87,7 @@ func podPair(t *testing.T, a, b local.Pod, network string) (net.Conn, net.Conn) 
 	defer ln.Close()
 	var c net.Conn
 	err = netnsutil.Do(a.Netns, func() error {
-		return inCgroup(mount, a.Cgroup, func() (err error) {
+		return cgroupv2.RunIn(a.Cgroup, func() (err error) {
 			d := net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(src, 0)), Timeout: 5 * time.Second}
 			c, err = d.Dial(network, ln.Addr().String())
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/meshbench/meshbench/internal/cgroupv2"
 	"net"
 	"net/netip"
 	"os"
@@ -48,7 +49,7 @@ var (
 
 func newFixture(tb testing.TB, pods int) *fixture {
 	f := &fixture{tb: tb}
-	mount, err := Cgroup2Mount()
+	mount, err := cgroup2Mount()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -191,7 +192,7 @@ func (f *fixture) in(p *testPod, fn func() error) error {
 		if p.cgroup == "" {
 			return fn()
 		}
-		return inCgroup(f.mount, p.cgroup, fn)
+		return cgroupv2.RunIn(p.cgroup, fn)
 	})
 }
 

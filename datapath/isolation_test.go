@@ -1,6 +1,7 @@
 package datapath
 
 import (
+	"github.com/meshbench/meshbench/internal/cgroupv2"
 	"net"
 	"net/netip"
 	"strings"
@@ -23,7 +24,7 @@ func TestOtherNetnsNeverPairs(t *testing.T) {
 	var ln net.Listener
 	var c net.Conn
 	err := netnsutil.Do(fdPath(other), func() error {
-		return inCgroup(f.mount, b.cgroup, func() (err error) {
+		return cgroupv2.RunIn(b.cgroup, func() (err error) {
 			if ln, err = net.Listen("tcp4", netip.AddrPortFrom(b.v4, 0).String()); err != nil {
 				return err
 			}

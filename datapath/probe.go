@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/meshbench/meshbench/internal/cgroupv2"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -46,7 +47,7 @@ func Probe(ctx context.Context) (*ProbeResult, error) {
 }
 
 func probe(ctx context.Context, spec *ebpf.CollectionSpec) (_ *ProbeResult, err error) {
-	mount, err := Cgroup2Mount()
+	mount, err := cgroup2Mount()
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func probe(ctx context.Context, spec *ebpf.CollectionSpec) (_ *ProbeResult, err 
 			}
 		}
 	}()
-	err = inCgroup(mount, rig.cgroup, func() error {
+	err = cgroupv2.RunIn(rig.cgroup, func() error {
 		for i := range pairs {
 			var err error
 			if pairs[i], err = newSockPair(probeClient, probeServer); err != nil {
