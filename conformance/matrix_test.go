@@ -2,7 +2,7 @@ package conformance
 
 import (
 	"bytes"
-	"flag"
+	"github.com/meshbench/meshbench/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,44 +11,6 @@ import (
 
 	"github.com/meshbench/meshbench/bench/fingerprint"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files with the current output")
-
-// golden compares got with testdata/name, benchstat style: a mismatch
-// writes testdata/name.got and names the first differing line.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (go test -update creates it): %v", err)
-	}
-	if bytes.Equal(got, want) {
-		_ = os.Remove(path + ".got")
-		return
-	}
-	if err := os.WriteFile(path+".got", got, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-	for i := range max(len(w), len(g)) {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			t.Fatalf("%s differs (see %s.got), line %d:\n got  %q\n want %q", path, path, i+1, gl, wl)
-		}
-	}
-}
 
 // sampleReport has every status a cell can sum up: all pass, a failure,
 // fallbacks, n/a, not run, and a mesh that could not be installed.
@@ -109,7 +71,7 @@ func TestMatrixGolden(t *testing.T) {
 	if err := sampleReport().Matrix(&b); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "matrix.golden", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "matrix.golden"), b.Bytes())
 }
 
 func TestMarkdownGolden(t *testing.T) {
@@ -117,7 +79,7 @@ func TestMarkdownGolden(t *testing.T) {
 	if err := sampleReport().Markdown(&b); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "conformance.md.golden", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "conformance.md.golden"), b.Bytes())
 }
 
 func TestCell(t *testing.T) {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"github.com/meshbench/meshbench/internal/golden"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,36 +11,6 @@ import (
 
 	"github.com/meshbench/meshbench/reports/sample"
 )
-
-// golden compares got with testdata/name; on a mismatch it writes
-// testdata/name.got and prints the first differing line.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	want, err := os.ReadFile(path)
-	if err == nil && bytes.Equal(got, want) {
-		return
-	}
-	if werr := os.WriteFile(path+".got", got, 0o644); werr != nil {
-		t.Fatal(werr)
-	}
-	if err != nil {
-		t.Fatalf("%v (output written to %s.got: review it and rename it to accept)", err, path)
-	}
-	gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < max(len(gl), len(wl)); i++ {
-		var g, w string
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if g != w {
-			t.Fatalf("%s differs at line %d (full output in %s.got):\n- %s\n+ %s", path, i+1, path, w, g)
-		}
-	}
-}
 
 func loadSets(t *testing.T, names ...string) []*sample.Set {
 	t.Helper()
@@ -71,7 +42,7 @@ func TestReportGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.golden.md", md)
+	golden.Check(t, filepath.Join("testdata", "report.golden.md"), md)
 	n := 0
 	err = filepath.WalkDir(a, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

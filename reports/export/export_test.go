@@ -3,43 +3,13 @@ package export
 import (
 	"bytes"
 	"encoding/json"
-	"os"
+	"github.com/meshbench/meshbench/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/meshbench/meshbench/reports/sample"
 )
-
-// golden compares got with testdata/name; on a mismatch it writes
-// testdata/name.got and prints the first difference.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	want, err := os.ReadFile(path)
-	if err == nil && bytes.Equal(got, want) {
-		return
-	}
-	if werr := os.WriteFile(path+".got", got, 0o644); werr != nil {
-		t.Fatal(werr)
-	}
-	if err != nil {
-		t.Fatalf("%s: %v (output written to %s.got; review it and rename it to accept)", path, err, path)
-	}
-	gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < max(len(gl), len(wl)); i++ {
-		var g, w string
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if g != w {
-			t.Fatalf("%s differs at line %d (full output in %s.got):\n- %s\n+ %s", path, i+1, path, w, g)
-		}
-	}
-}
 
 func load(t *testing.T, name string) *sample.Set {
 	t.Helper()
@@ -55,7 +25,7 @@ func TestBenchGolden(t *testing.T) {
 	if err := WriteBench(&b, load(t, "mesh3.json"), load(t, "kinds.json")); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "bench.txt", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "bench.txt"), b.Bytes())
 	// The invalid point is a comment, never a benchmark line.
 	for _, l := range strings.Split(b.String(), "\n") {
 		if strings.Contains(l, "cross-node/size=1KiB/rate=4000/mesh=ebpf") && !strings.HasPrefix(l, "# left out, invalid") {
@@ -98,7 +68,7 @@ func TestSMPGolden(t *testing.T) {
 	if err := WriteSMP(&b, load(t, "kinds.json")); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "smp.json", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "smp.json"), b.Bytes())
 	var doc struct {
 		Tests []struct {
 			Result struct {

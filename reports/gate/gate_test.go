@@ -2,9 +2,9 @@ package gate
 
 import (
 	"bytes"
+	"github.com/meshbench/meshbench/internal/golden"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -228,33 +228,7 @@ func TestCompareGolden(t *testing.T) {
 	if err := r.Write(&b); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "compare.golden.txt")
-	want, err := os.ReadFile(path)
-	if err == nil && bytes.Equal(b.Bytes(), want) {
-		return
-	}
-	if werr := os.WriteFile(path+".got", b.Bytes(), 0o644); werr != nil {
-		t.Fatal(werr)
-	}
-	t.Fatalf("%s: output differs or is missing (%v); the new output is in %s.got:\n%s", path, err, path, diff(string(want), b.String()))
-}
-
-// diff names the first line where two texts differ.
-func diff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return "line " + strconv.Itoa(i+1) + ":\n- " + w + "\n+ " + g
-		}
-	}
-	return ""
+	golden.Check(t, filepath.Join("testdata", "compare.golden.txt"), b.Bytes())
 }
 
 // TestCommittedGateFile: the gate file make gate and the CI example use

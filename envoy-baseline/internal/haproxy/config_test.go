@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshbench/meshbench/envoy-baseline/internal/golden"
+	"github.com/meshbench/meshbench/internal/golden"
 	"github.com/meshbench/meshbench/envoy-baseline/internal/pki"
 )
 

@@ -1,5 +1,5 @@
 // Package golden compares test output with golden files under testdata/,
-// the benchstat way: a mismatch prints the first differing line and writes
+// the benchstat way (shared by every package's golden tests): a mismatch prints the first differing line and writes
 // the output next to the golden file as <name>.got; `go test -update`
 // rewrites the golden files instead. Only tests import it.
 package golden
