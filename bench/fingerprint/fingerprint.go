@@ -32,6 +32,12 @@ type Env struct {
 	// builds from modified trees at the same commit apart.
 	BinarySHA256 string `json:"binary_sha256"`
 	Substrate    string `json:"substrate"`
+	// Kubernetes, NodeImage and NodeImageID describe the cluster of a run
+	// on a Kubernetes substrate (kind): the API server's version and the
+	// node image by reference and Docker image ID.
+	Kubernetes  string `json:"kubernetes,omitempty"`
+	NodeImage   string `json:"node_image,omitempty"`
+	NodeImageID string `json:"node_image_id,omitempty"`
 
 	// Proxy and ProxyVersion name the sidecar proxy of the run, from the
 	// mesh's own description; empty when no sidecar ran.

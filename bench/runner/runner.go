@@ -44,6 +44,11 @@ type Options struct {
 	// BPFObjectSHA256 is the hash of the eBPF datapath object in the
 	// binary, for the fingerprint.
 	BPFObjectSHA256 string
+	// Kube, when set, runs the steps on a Kubernetes substrate instead of
+	// a local cluster; Installers and Cluster are then unused.
+	Kube Kube
+	// Substrate names the substrate in the fingerprint ("local" when empty).
+	Substrate string
 }
 
 // ErrInterrupted is returned (with the results so far) when ctx ends early.
@@ -56,7 +61,11 @@ func Run(ctx context.Context, files []scenarios.File, opts Options) (*results.Fi
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
-	out := &results.File{Schema: results.Schema, Env: fingerprint.Collect("local"), Command: opts.Command}
+	substrate := opts.Substrate
+	if substrate == "" {
+		substrate = "local"
+	}
+	out := &results.File{Schema: results.Schema, Env: fingerprint.Collect(substrate), Command: opts.Command}
 	out.Env.Seed, out.Env.BPFObjectSHA256 = opts.Seed, opts.BPFObjectSHA256
 	var scs []*scenarios.Scenario
 	for i := range files {
@@ -66,6 +75,9 @@ func Run(ctx context.Context, files []scenarios.File, opts Options) (*results.Fi
 	steps := plan.Build(scs, opts.Meshes, opts.Seed)
 	if len(steps) == 0 {
 		return out, fmt.Errorf("the scenarios give nothing to measure")
+	}
+	if opts.Kube != nil {
+		return runKube(ctx, steps, opts, out)
 	}
 	for _, st := range steps {
 		if _, ok := opts.Installers[st.Mesh]; !ok && st.Mesh != scenarios.MeshNone {
@@ -95,6 +107,22 @@ func Run(ctx context.Context, files []scenarios.File, opts Options) (*results.Fi
 		if err := c.Down(); err != nil {
 			runErr = errors.Join(runErr, fmt.Errorf("remove topology: %w", err))
 		}
+	}
+	return out, runErr
+}
+
+// runKube measures the steps on a Kubernetes substrate, whose cluster the
+// caller owns (creates and deletes).
+func runKube(ctx context.Context, steps []plan.Step, opts Options, out *results.File) (*results.File, error) {
+	opts.Kube.Describe(&out.Env)
+	out.Warnings = append(out.Warnings, opts.Kube.Warnings()...)
+	r := &run{opts: opts, points: newAggregator()}
+	runErr := r.kubeSteps(ctx, steps)
+	out.Results = r.points.results()
+	out.Env.BPFStats = "not counted on kubernetes substrates"
+	out.Env.Proxy, out.Env.ProxyVersion = proxyOf(out.Results)
+	if runErr != nil && errors.Is(runErr, ErrInterrupted) {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("interrupted after %d of %d steps", r.done, len(steps)))
 	}
 	return out, runErr
 }
