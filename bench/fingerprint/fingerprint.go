@@ -44,7 +44,7 @@ type Env struct {
 	Proxy        string `json:"proxy,omitempty"`
 	ProxyVersion string `json:"proxy_version,omitempty"`
 	// BPFObjectSHA256 is the SHA-256 of the eBPF datapath object built into
-	// the binary; empty until the datapath exposes it.
+	// the binary (datapath.ObjectSHA256).
 	BPFObjectSHA256 string `json:"bpf_object_sha256"`
 	// Seed shuffled the order of the points; meshbench run --seed replays it.
 	Seed int64 `json:"seed"`

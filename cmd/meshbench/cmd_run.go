@@ -89,7 +89,7 @@ Ctrl-C stops cleanly and keeps the results measured so far.`,
 			res, runErr := runner.Run(cmd.Context(), files, runner.Options{
 				Exe: exe, Cluster: f.cluster, Meshes: f.meshes, Keep: f.keep, Installers: installers,
 				Progress: cmd.ErrOrStderr(), TerminalWidth: terminalWidth(cmd.ErrOrStderr()),
-				Command: reproduce(os.Args[1:], seed), Seed: seed,
+				Command: reproduce(os.Args[1:], seed), Seed: seed, BPFObjectSHA256: datapath.ObjectSHA256(),
 			})
 			if datapath.IsEnvironment(runErr) || errors.Is(runErr, datapath.ErrProbe) {
 				runErr = environment(runErr)
