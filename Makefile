@@ -16,7 +16,7 @@ GATES    ?= .github/meshbench-gates.yaml
 .PHONY: help build bench conformance gate test lint generate down clean
 
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build bin/meshbench
 	$(GO) build -o $(BIN) ./cmd/meshbench
@@ -51,6 +51,17 @@ generate: ## Recompile the BPF programs into datapath/*_bpfel.{go,o} (needs clan
 
 down: build ## Remove everything meshbench created on this host
 	$(BIN) down
+
+.PHONY: kind-up kind-down e2e
+
+kind-up: ## Create kind cluster mb-default from the offline node image (NAME=, NODES=1|2; default 2) and print its kubeconfig
+	$(GO) run ./hack/kindctl up $(if $(NAME),-name $(NAME),) -nodes $(or $(NODES),2)
+
+kind-down: ## Remove every meshbench kind cluster (mb-*), their kubeconfigs and the mb-kind network
+	$(GO) run ./hack/kindctl down
+
+e2e: build ## Run the kind e2e suite on a fresh cluster mb-e2e (E2EFLAGS=--kubeconfig=PATH reuses one)
+	MESHBENCH_KIND=1 MESHBENCH_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 30m -v ./internal/substrate/kind/e2e/ $(if $(E2EFLAGS),-args $(E2EFLAGS),)
 
 clean: ## Remove build output and results
 	rm -rf bin out
