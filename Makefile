@@ -49,6 +49,14 @@ generate: ## Recompile the BPF programs into datapath/*_bpfel.{go,o} (needs clan
 	hack/deps.sh generate
 	$(GO) generate ./datapath
 
+kind-image: ## Build the kind node image offline (meshbench/kind-node:v1.33.4, meshbench/debian-base:bookworm); steps cached in out/kind-build
+	hack/deps.sh kind
+	hack/dockerd.sh
+	$(MAKE) --no-print-directory build
+	$(BIN) kind build-image
+
+.PHONY: kind-image
+
 down: build ## Remove everything meshbench created on this host
 	$(BIN) down
 

@@ -20,6 +20,12 @@ if [ "$purpose" = generate ]; then
 	need=([clang]=clang [llvm-strip]=llvm)
 fi
 
+if [ "$purpose" = kind ]; then
+	# make kind-image: Docker, debootstrap for the root filesystems, gcc for pause.
+	need=([docker]=docker.io [debootstrap]=debootstrap [gcc]=gcc)
+	[ "$(id -u)" -eq 0 ] || die "make kind-image runs debootstrap: run it as root (sudo make kind-image)"
+fi
+
 missing=()
 for cmd in "${!need[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
