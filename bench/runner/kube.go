@@ -44,8 +44,11 @@ type KubeStep interface {
 	Server() netip.Addr
 	// Load runs `meshbench <args>` as a Job on the client's node and
 	// returns the generator's output: its event lines. The mesh sees the
-	// client pod before the generator sends anything.
+	// client pod before the generator sends anything, and the pod (with
+	// its sidecar) stays up after the result until Release.
 	Load(ctx context.Context, args []string) (io.ReadCloser, error)
+	// Release lets the load pod end once its result is in.
+	Release(ctx context.Context) error
 	// Evidence, Verify and Info are the mesh's, as in mesh.Mesh.
 	Evidence(ctx context.Context) (map[string]int64, error)
 	Verify(evidence map[string]int64, completed int64) []string
@@ -97,17 +100,26 @@ func (r *run) measureKube(ctx context.Context, st plan.Step) (rep results.Repeat
 	if err != nil {
 		return rep, fmt.Errorf("start load job: %w", err)
 	}
-	w := followKube(out)
+	// The evidence is read at the end of every window, while the client
+	// pod and its proxy still run (its counters only grow, so the last
+	// read holds all the traffic); the pod is released after the result.
+	var evidence map[string]int64
+	var evErr, relErr error
+	w := followKube(out,
+		func() { evidence, evErr = ks.Evidence(ctx) },
+		func() { relErr = ks.Release(ctx) })
 	_ = out.Close() // the stream has ended or failed; the error is w's
 	if ctx.Err() != nil {
 		return rep, ctx.Err()
 	}
 	if w.report == nil {
-		return rep, fmt.Errorf("load job gave no result: %v", w.err)
+		return rep, fmt.Errorf("load job gave no result: %v", errors.Join(w.err, relErr))
 	}
-	evidence, err := ks.Evidence(ctx)
-	if err != nil {
-		return rep, fmt.Errorf("read %s evidence: %w", st.Mesh, err)
+	if evidence == nil && evErr == nil {
+		evidence, evErr = ks.Evidence(ctx)
+	}
+	if evErr != nil {
+		return rep, fmt.Errorf("read %s evidence: %w", st.Mesh, evErr)
 	}
 	rep, err = repeatFrom(st, w.report)
 	if err != nil {
@@ -148,10 +160,11 @@ func takeHost() hostSample {
 }
 
 // followKube reads the generator's event lines from its log stream and
-// samples the host's CPU at the first window's edges. The log stream lags
-// the generator by the kubelet's log delivery (milliseconds), which shifts
-// the CPU window by as much; the results say the CPU is the host's.
-func followKube(out io.Reader) kubeWindow {
+// samples the host's CPU at the first window's edges; windowEnd runs at the
+// end of every window and result once the result is in. The log stream
+// lags the generator by the kubelet's log delivery (milliseconds), which
+// shifts the CPU window by as much; the results say the CPU is the host's.
+func followKube(out io.Reader, windowEnd, result func()) kubeWindow {
 	var w kubeWindow
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
@@ -170,8 +183,12 @@ func followKube(out io.Reader) kubeWindow {
 			if opened && !done {
 				done, w.end = true, takeHost()
 			}
+			windowEnd()
 		case EventResult:
-			w.report = ev.Result
+			if w.report == nil {
+				w.report = ev.Result
+				result()
+			}
 		}
 	}
 	w.err = sc.Err()

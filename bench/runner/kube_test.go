@@ -24,6 +24,7 @@ type fakeKube struct {
 	loadErr  error
 
 	prepared, removed []string
+	released          int
 	args              [][]string
 }
 
@@ -57,8 +58,12 @@ func (s *fakeStep) Load(_ context.Context, args []string) (io.ReadCloser, error)
 	return io.NopCloser(&b), nil
 }
 func (s *fakeStep) Evidence(context.Context) (map[string]int64, error) { return s.k.evidence, nil }
-func (s *fakeStep) Verify(map[string]int64, int64) []string         { return s.k.verify }
-func (s *fakeStep) Info() map[string]string                         { return map[string]string{"substrate": "fake"} }
+func (s *fakeStep) Release(context.Context) error {
+	s.k.released++
+	return nil
+}
+func (s *fakeStep) Verify(map[string]int64, int64) []string { return s.k.verify }
+func (s *fakeStep) Info() map[string]string                 { return map[string]string{"substrate": "fake"} }
 func (s *fakeStep) Remove(context.Context) error {
 	s.k.removed = append(s.k.removed, s.mesh)
 	return nil
@@ -96,6 +101,9 @@ func TestRunKubeMeasuresEveryStepAndRemovesItsPods(t *testing.T) {
 		if !slices.Contains(a, "198.19.128.10:8080") {
 			t.Errorf("load does not target the server pod: %v", a)
 		}
+	}
+	if k.released != 4 {
+		t.Errorf("released %d load pods, want one per step (4)", k.released)
 	}
 	if len(out.Results) != 2 {
 		t.Fatalf("want a result per mesh, got %d", len(out.Results))
