@@ -14,15 +14,24 @@ import (
 
 func newDownCommand() *cobra.Command {
 	var cluster string
+	var sub substrateFlags
 	cmd := &cobra.Command{
 		Use:   "down",
 		Short: "Remove everything meshbench created on this host (idempotent, also after a crash)",
 		Long: `down removes every network namespace, link, cgroup, BPF pin and process that
 meshbench created on this host. It needs no state from the run that created
 them, so it also cleans up after a run that was killed with kill -9. With
---cluster it removes only that cluster.`,
+--cluster it removes only that cluster. With --substrate kind it removes the
+meshbench kind clusters (mb-*), their node containers and the mb-kind Docker
+network instead.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := sub.validate(); err != nil {
+				return err
+			}
+			if sub.kind() {
+				return kindDown(cmd, cluster)
+			}
 			if err := privilege.Check(); err != nil {
 				return environment(err)
 			}
@@ -43,6 +52,7 @@ them, so it also cleans up after a run that was killed with kill -9. With
 		},
 	}
 	addClusterFlag(cmd, &cluster)
+	addSubstrateFlags(cmd, &sub)
 	return cmd
 }
 

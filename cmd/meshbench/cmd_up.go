@@ -5,6 +5,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/meshbench/meshbench/internal/privilege"
+	"github.com/meshbench/meshbench/internal/substrate/kind"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 	"github.com/spf13/cobra"
 )
@@ -12,15 +13,22 @@ import (
 type upFlags struct {
 	nodes, podsPerNode int
 	cluster            string
+	sub                substrateFlags
 }
 
 func newUpCommand() *cobra.Command {
 	var f upFlags
 	cmd := &cobra.Command{
 		Use:   "up",
-		Short: "Create a local topology (nodes and pods as network namespaces) and print its pods",
+		Short: "Create a local topology (nodes and pods as network namespaces) or a kind cluster, and print its pods or nodes",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.sub.validate(); err != nil {
+				return err
+			}
+			if f.sub.kind() {
+				return kindUp(cmd, f)
+			}
 			if f.nodes < 1 || f.nodes > 16 {
 				return badInputf("--nodes: must be between 1 and 16, got %d", f.nodes)
 			}
@@ -40,7 +48,27 @@ func newUpCommand() *cobra.Command {
 	cmd.Flags().IntVar(&f.nodes, "nodes", 1, "number of nodes")
 	cmd.Flags().IntVar(&f.podsPerNode, "pods-per-node", 2, "pods on each node")
 	addClusterFlag(cmd, &f.cluster)
+	addSubstrateFlags(cmd, &f.sub)
 	return cmd
+}
+
+// kindUp creates a kind cluster of --nodes nodes (1 or 2) and prints its
+// nodes; it stays up until meshbench down --substrate kind.
+func kindUp(cmd *cobra.Command, f upFlags) error {
+	c, err := kind.Up(cmd.Context(), f.sub.kindConfig(f.cluster, f.nodes))
+	if err != nil {
+		return kindErr(err)
+	}
+	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NODE\tROLE\tINTERNAL-IP\tPOD-CIDR")
+	for _, n := range c.Nodes() {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n.Name, n.Role, n.InternalIP, n.PodCIDR)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "kubeconfig: %s\n", c.Kubeconfig())
+	return err
 }
 
 // addClusterFlag adds --cluster, which names a topology so several can live
