@@ -92,7 +92,16 @@ func nameOf(kindCluster string) (string, bool) {
 	return name, ok && checkName(name) == nil
 }
 
-// kubeconfigPath is where Up writes the kubeconfig of cluster name.
+// KubeconfigPath is where Up writes the kubeconfig of the cluster called
+// name (Config.Name, "" for "default"): another process reuses the cluster
+// with Config{Kubeconfig: KubeconfigPath(name)}.
+func KubeconfigPath(name string) string {
+	if name == "" {
+		name = defaultName
+	}
+	return kubeconfigPath(name)
+}
+
 func kubeconfigPath(name string) string {
 	return filepath.Join(stateDir, "kind-"+name+".kubeconfig")
 }

@@ -58,7 +58,10 @@ func TestNameOf(t *testing.T) {
 			t.Errorf("nameOf(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
-	if got := kubeconfigPath("x"); got != "/run/meshbench/kind-x.kubeconfig" {
+	if got := KubeconfigPath("x"); got != "/run/meshbench/kind-x.kubeconfig" {
 		t.Errorf("kubeconfig path %s", got)
+	}
+	if got := KubeconfigPath(""); got != "/run/meshbench/kind-default.kubeconfig" {
+		t.Errorf("default cluster's kubeconfig path %s", got)
 	}
 }

@@ -106,7 +106,7 @@ func DownAll(ctx context.Context) error {
 			}
 		}
 	}
-	errs = append(errs, removeNetwork(ctx))
+	errs = append(errs, removeNetworkLocked(ctx, nil))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("down all kind clusters: %w", err)
 	}
@@ -133,14 +133,29 @@ func List() ([]string, error) {
 // deleteCluster deletes one kind cluster and its kubeconfig, then the
 // mb-kind network if no meshbench cluster is left.
 func deleteCluster(ctx context.Context, p *cluster.Provider, kindCluster string) error {
-	errs := []error{deleteNodes(ctx, p, kindCluster)}
-	names, err := p.List()
+	return errors.Join(deleteNodes(ctx, p, kindCluster), removeNetworkLocked(ctx, p))
+}
+
+// removeNetworkLocked removes the mb-kind network, when p is not nil only if
+// p lists no meshbench cluster. It holds the creation lock meanwhile: an Up
+// between ensuring the network and starting its nodes would otherwise see
+// the network vanish, and kind would create one of its own under that name.
+func removeNetworkLocked(ctx context.Context, p *cluster.Provider) error {
+	unlock, err := lockCreate(ctx)
 	if err != nil {
-		errs = append(errs, kindError("list kind clusters", err))
-	} else if !slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, Prefix) }) {
-		errs = append(errs, removeNetwork(ctx))
+		return err
 	}
-	return errors.Join(errs...)
+	defer unlock()
+	if p != nil {
+		names, err := p.List()
+		if err != nil {
+			return kindError("list kind clusters", err)
+		}
+		if slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, Prefix) }) {
+			return nil // still in use
+		}
+	}
+	return removeNetwork(ctx)
 }
 
 // deleteNodes deletes a kind cluster's nodes with kind, and its kubeconfig.

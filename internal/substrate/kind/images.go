@@ -165,25 +165,32 @@ func loadImage(ctx context.Context, kn []nodes.Node, ref string) error {
 	if len(need) == 0 {
 		return nil
 	}
-	tar, err := os.CreateTemp("", "meshbench-image-*.tar")
+	dir, err := os.MkdirTemp("", "meshbench-image-")
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tar.Name())
-	defer tar.Close()
-	if _, err := docker(ctx, nil, "save", "-o", tar.Name(), ref); err != nil {
+	defer os.RemoveAll(dir)
+	// docker save -o writes aside and renames: open the file afterwards.
+	path := filepath.Join(dir, "image.tar")
+	if _, err := docker(ctx, nil, "save", "-o", path, ref); err != nil {
 		return err
 	}
 	for _, n := range need {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if _, err := tar.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
-		if err := nodeutils.LoadImageArchive(n, tar); err != nil {
-			return fmt.Errorf("node %s: %w", n, kindError("import", err))
+		if err := importArchive(n, path); err != nil {
+			return fmt.Errorf("node %s: %w", n, err)
 		}
 	}
 	return nil
+}
+
+func importArchive(n nodes.Node, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return kindError("import", nodeutils.LoadImageArchive(n, f))
 }

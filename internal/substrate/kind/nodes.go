@@ -136,3 +136,19 @@ func notReadyReason(n corev1.Node) string {
 	}
 	return "no Ready condition yet"
 }
+
+// waitSystem waits until kube-proxy runs on every node, so that Services
+// work. (CoreDNS is not waited for: meshbench addresses pods by IP, and its
+// readiness costs half a minute.)
+func (c *Cluster) waitSystem(ctx context.Context) error {
+	return poll(ctx, readyTimeout, "wait for kube-proxy on every node", func(ctx context.Context) (bool, string, error) {
+		ds, err := c.client.AppsV1().DaemonSets("kube-system").Get(ctx, "kube-proxy", metav1.GetOptions{})
+		if err != nil {
+			return false, "kube-proxy: " + err.Error(), nil
+		}
+		if ds.Status.DesiredNumberScheduled != int32(len(c.nodes)) || ds.Status.NumberReady != ds.Status.DesiredNumberScheduled {
+			return false, fmt.Sprintf("kube-proxy ready on %d of %d nodes", ds.Status.NumberReady, len(c.nodes)), nil
+		}
+		return true, "", nil
+	})
+}

@@ -68,7 +68,8 @@ func Up(ctx context.Context, cfg Config) (*Cluster, error) {
 }
 
 // setup connects to a new cluster, wires its pod network, makes the control
-// plane schedulable and waits for every node to be Ready.
+// plane schedulable and waits for every node to be Ready and run
+// kube-proxy.
 func (c *Cluster) setup(ctx context.Context, nodes int) error {
 	if err := c.connect(); err != nil {
 		return err
@@ -102,6 +103,9 @@ func (c *Cluster) setup(ctx context.Context, nodes int) error {
 	if err := c.waitReady(ctx); err != nil {
 		return err
 	}
+	if err := c.waitSystem(ctx); err != nil {
+		return err
+	}
 	if err := c.ensureNamespace(ctx); err != nil {
 		return err
 	}
@@ -122,14 +126,16 @@ func (c *Cluster) connect() error {
 	return nil
 }
 
-// fail collects the logs of a cluster whose Up failed, then deletes it. It
-// returns a note naming the log directory for the error message.
+// fail collects the logs of a cluster whose Up failed (not when it was
+// interrupted), then deletes it. It returns a note naming the log directory
+// for the error message.
 func (c *Cluster) fail(ctx context.Context, logDir string) (string, error) {
+	interrupted := ctx.Err() != nil
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	var note string
 	var errs []error
-	if ns, err := c.provider.ListNodes(c.kindName); err == nil && len(ns) > 0 && ctx.Err() == nil {
+	if ns, err := c.provider.ListNodes(c.kindName); err == nil && len(ns) > 0 && !interrupted {
 		dir := logDir
 		if dir == "" {
 			dir, err = os.MkdirTemp("", "meshbench-"+c.kindName+"-logs-")
