@@ -58,13 +58,7 @@ func (h *haproxySidecar) counters(ctx context.Context) (PodCounters, error) {
 	if err != nil {
 		return PodCounters{}, err
 	}
-	conv := func(d haproxy.Direction) Direction {
-		return Direction{
-			Connections: d.Connections, HTTPRequests: d.HTTPRequests, TCPConnections: d.TCPConnections,
-			TLSConnections: d.TLSConnections, BytesIn: d.BytesIn, BytesOut: d.BytesOut,
-		}
-	}
-	return PodCounters{Inbound: conv(c.Inbound), Outbound: conv(c.Outbound)}, nil
+	return fromHAProxy(c), nil
 }
 
 func (h *haproxySidecar) stop() error { return h.inst.Stop() }

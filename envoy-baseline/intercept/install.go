@@ -26,7 +26,8 @@ type Capture struct {
 }
 
 // Install captures the traffic of the network namespace at netnsPath (such
-// as /run/netns/<pod>) as cfg says. The tables of both families go in as one
+// as /run/netns/<pod>; "" for the caller's own, as an init container in the
+// pod does) as cfg says. The tables of both families go in as one
 // nftables transaction; then, for TProxy families, the policy routing.
 // On error nothing is left behind.
 func Install(netnsPath string, cfg Config) (*Capture, error) {
@@ -57,7 +58,7 @@ func Install(netnsPath string, cfg Config) (*Capture, error) {
 		if !errors.Is(err, ErrInstalled) {
 			err = errors.Join(err, c.Remove())
 		}
-		return nil, fmt.Errorf("capture traffic in %s: %w", netnsPath, err)
+		return nil, fmt.Errorf("capture traffic in %s: %w", nsName(netnsPath), err)
 	}
 	return c, nil
 }
@@ -106,7 +107,7 @@ func (c *Capture) Stop() error {
 		err = nil
 	}
 	if err != nil {
-		return fmt.Errorf("stop capture in %s: %w", c.netns, err)
+		return fmt.Errorf("stop capture in %s: %w", nsName(c.netns), err)
 	}
 	return nil
 }
@@ -141,7 +142,7 @@ func (c *Capture) Remove() error {
 		err = nil // the namespace is gone, and everything in it
 	}
 	if err != nil {
-		return fmt.Errorf("remove capture from %s: %w", c.netns, err)
+		return fmt.Errorf("remove capture from %s: %w", nsName(c.netns), err)
 	}
 	c.done = true
 	return nil
@@ -176,7 +177,18 @@ func Exists(netnsPath string) (bool, error) {
 }
 
 // withConn runs fn with an nftables connection into the namespace at path.
+// An empty path is the calling thread's own namespace, used as it is: no
+// setns(2), which needs CAP_SYS_ADMIN that an istio-init-style init
+// container (CAP_NET_ADMIN and CAP_NET_RAW only) does not have. fn then gets
+// a nil ns.
 func withConn(path string, fn func(ns *os.File, cc *nftables.Conn) error) error {
+	if path == "" {
+		cc, err := nftables.New()
+		if err != nil {
+			return fmt.Errorf("nftables: %w", err)
+		}
+		return fn(nil, cc)
+	}
 	ns, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("open netns: %w", err)

@@ -97,8 +97,16 @@ func missing(err error) bool {
 	return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH)
 }
 
+// withHandle runs fn with a netlink handle into ns; nil is the calling
+// thread's own namespace, entered without setns(2) (see withConn).
 func withHandle(ns *os.File, fn func(h *netlink.Handle, lo int) error) error {
-	h, err := netlink.NewHandleAt(netns.NsHandle(ns.Fd()))
+	var h *netlink.Handle
+	var err error
+	if ns == nil {
+		h, err = netlink.NewHandle()
+	} else {
+		h, err = netlink.NewHandleAt(netns.NsHandle(ns.Fd()))
+	}
 	if err != nil {
 		return fmt.Errorf("netlink: %w", err)
 	}
