@@ -62,11 +62,11 @@ down: build ## Remove everything meshbench created on this host
 
 .PHONY: kind-up kind-down e2e
 
-kind-up: ## Create kind cluster mb-default from the offline node image (NAME=, NODES=1|2; default 2) and print its kubeconfig
-	$(GO) run ./hack/kindctl up $(if $(NAME),-name $(NAME),) -nodes $(or $(NODES),2)
+kind-up: build ## Create kind cluster mb-default from the offline node image (NAME=, NODES=1|2; default 2) and print its nodes
+	$(BIN) up --substrate kind --nodes $(or $(NODES),2) $(if $(NAME),--cluster $(NAME),)
 
-kind-down: ## Remove every meshbench kind cluster (mb-*), their kubeconfigs and the mb-kind network
-	$(GO) run ./hack/kindctl down
+kind-down: build ## Remove every meshbench kind cluster (mb-*), their kubeconfigs and the mb-kind network
+	$(BIN) down --substrate kind
 
 e2e: build ## Run the kind e2e suite on a fresh cluster mb-e2e (E2EFLAGS=--kubeconfig=PATH reuses one)
 	MESHBENCH_KIND=1 MESHBENCH_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 30m -v ./internal/substrate/kind/e2e/ $(if $(E2EFLAGS),-args $(E2EFLAGS),)
