@@ -22,7 +22,7 @@ func newDatapathCommand() *cobra.Command {
 		Use:   "datapath",
 		Short: "Install, inspect or remove the eBPF short-circuit datapath on a local cluster",
 	}
-	cmd.AddCommand(newDatapathUpCommand(), newDatapathDownCommand(), newDatapathStatusCommand())
+	cmd.AddCommand(newDatapathUpCommand(), newDatapathDownCommand(), withInstance(newDatapathStatusCommand()), newDatapathAgentCommand())
 	return cmd
 }
 

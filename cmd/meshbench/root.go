@@ -37,6 +37,7 @@ and writes results.json with the raw histograms and an environment fingerprint.`
 		newCompareCommand(),
 		newDatapathCommand(),
 		newConformanceCommand(),
+		newSidecarInitCommand(),
 		newKindCommand(),
 	)
 	err := root.ExecuteContext(ctx)
