@@ -1,6 +1,7 @@
 package kind
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,4 +28,23 @@ runtime.goexit
 	if strings.Contains(commandOutput([]byte("\tfoo.go:12\n"), 5), "foo.go") {
 		t.Error("file:line kept")
 	}
+}
+
+func TestTryLockCreateSeesAHolder(t *testing.T) {
+	orig := lockPath
+	t.Cleanup(func() { lockPath = orig })
+	lockPath = filepath.Join(t.TempDir(), "kind.lock")
+	unlock, err := lockCreate(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := tryLockCreate(); ok || err != nil {
+		t.Errorf("tryLockCreate while held: ok=%v err=%v, want false, nil", ok, err)
+	}
+	unlock()
+	again, ok, err := tryLockCreate()
+	if !ok || err != nil {
+		t.Fatalf("tryLockCreate once free: ok=%v err=%v", ok, err)
+	}
+	again()
 }

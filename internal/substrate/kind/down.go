@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,11 +19,23 @@ import (
 // kindClusterLabel is the label kind puts on every node container.
 const kindClusterLabel = "io.x-k8s.kind.cluster"
 
+// downTimeout bounds Down, DownCluster and DownAll. They run to the end
+// even when their ctx is already cancelled (Ctrl-C is when cleanup matters
+// most): ctx gives only its values.
+const downTimeout = 2 * time.Minute
+
+func downContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), downTimeout)
+}
+
 // Down removes what Up made. A cluster Up created is deleted (its node
 // containers and kubeconfig), and the mb-kind network with it when no
 // meshbench cluster is left. A reused cluster is left running: only the
-// meshbench namespace is deleted, and waited for.
+// meshbench namespace is deleted, and waited for. Down finishes even when
+// ctx is already cancelled.
 func (c *Cluster) Down(ctx context.Context) error {
+	ctx, cancel := downContext(ctx)
+	defer cancel()
 	if c.reused {
 		if err := c.deleteNamespace(ctx); err != nil {
 			return fmt.Errorf("down reused cluster %s: %w", c.kubeconfig, err)
@@ -64,12 +77,15 @@ func (c *Cluster) deleteNamespace(ctx context.Context) error {
 
 // DownCluster deletes the meshbench kind cluster called name ("" for
 // "default") from its name alone, and the mb-kind network when no meshbench
-// cluster is left. It is idempotent.
+// cluster is left. It is idempotent and, like Down, finishes after ctx is
+// cancelled.
 func DownCluster(ctx context.Context, name string) error {
 	cfg, err := Config{Name: name, Nodes: 1}.Normalize()
 	if err != nil {
 		return err
 	}
+	ctx, cancel := downContext(ctx)
+	defer cancel()
 	if err := requireDocker(ctx); err != nil {
 		return err
 	}
@@ -82,8 +98,11 @@ func DownCluster(ctx context.Context, name string) error {
 // DownAll removes every kind cluster whose name starts with mb-, any node
 // container still labelled for one, their kubeconfigs and the mb-kind
 // network. It needs nothing but names, so it cleans up after a run killed
-// with kill -9, and it is idempotent. Other kind clusters are left alone.
+// with kill -9, and it is idempotent and, like Down, finishes after ctx is
+// cancelled. Other kind clusters are left alone.
 func DownAll(ctx context.Context) error {
+	ctx, cancel := downContext(ctx)
+	defer cancel()
 	if err := requireDocker(ctx); err != nil {
 		return err
 	}
@@ -140,9 +159,10 @@ func deleteCluster(ctx context.Context, p *cluster.Provider, kindCluster string)
 // p lists no meshbench cluster. It holds the creation lock meanwhile: an Up
 // between ensuring the network and starting its nodes would otherwise see
 // the network vanish, and kind would create one of its own under that name.
+// While another Up holds the lock, the network is kept: that Up needs it.
 func removeNetworkLocked(ctx context.Context, p *cluster.Provider) error {
-	unlock, err := lockCreate(ctx)
-	if err != nil {
+	unlock, ok, err := tryLockCreate()
+	if err != nil || !ok {
 		return err
 	}
 	defer unlock()

@@ -75,8 +75,11 @@ func lifecycle(ctx context.Context, t *testing.T, nodes int, images kind.Images)
 
 	pods(ctx, t, c, images)
 
+	// Down with a cancelled context, as after Ctrl-C: it must still clean up.
 	start = time.Now()
-	if err := c.Down(ctx); err != nil {
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := c.Down(cancelled); err != nil {
 		t.Fatal(err)
 	}
 	downed = true

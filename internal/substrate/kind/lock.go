@@ -14,8 +14,8 @@ import (
 // lockPath serializes cluster creation between processes: picking an
 // address slot and creating the cluster that takes it is one step. It lives
 // outside /run/meshbench, which `meshbench down` of the local substrate
-// removes as a whole.
-const lockPath = "/run/meshbench-kind.lock"
+// removes as a whole. Tests point it elsewhere.
+var lockPath = "/run/meshbench-kind.lock"
 
 // createMu serializes creation inside this process (the flock is per file
 // description, and KIND_EXPERIMENTAL_DOCKER_NETWORK is process-wide).
@@ -49,5 +49,32 @@ func lockCreate(ctx context.Context) (func(), error) {
 			return nil, fmt.Errorf("wait for another meshbench creating a kind cluster (lock %s): %w", lockPath, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+// tryLockCreate takes the creation lock if it is free, and reports false
+// when another Up holds it.
+func tryLockCreate() (unlock func(), ok bool, err error) {
+	if !createMu.TryLock() {
+		return nil, false, nil
+	}
+	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		createMu.Unlock()
+		return nil, false, fmt.Errorf("open lock %s: %w", lockPath, err)
+	}
+	unlock = func() {
+		_ = f.Close()
+		createMu.Unlock()
+	}
+	switch err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); {
+	case err == nil:
+		return unlock, true, nil
+	case errors.Is(err, unix.EWOULDBLOCK):
+		unlock()
+		return nil, false, nil
+	default:
+		unlock()
+		return nil, false, fmt.Errorf("lock %s: %w", lockPath, err)
 	}
 }
