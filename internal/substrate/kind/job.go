@@ -23,6 +23,27 @@ const jobNameLabel = "batch.kubernetes.io/job-name"
 // error with its exit code instead of io.EOF. Closing the stream does not
 // delete the Job: Delete does.
 func (c *Cluster) RunJob(ctx context.Context, job *batchv1.Job) (io.ReadCloser, error) {
+	job, err := c.createJob(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	pod, err := c.jobPod(ctx, job.Name)
+	if err != nil {
+		return nil, err
+	}
+	if len(pod.Spec.Containers) != 1 {
+		return nil, fmt.Errorf("job %s: pod %s has %d containers: want 1 to follow", job.Name, pod.Name, len(pod.Spec.Containers))
+	}
+	rc, err := c.client.CoreV1().Pods(Namespace).GetLogs(pod.Name, &corev1.PodLogOptions{Follow: true}).Stream(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("follow logs of pod %s of job %s: %w", pod.Name, job.Name, err)
+	}
+	return &jobLogs{ReadCloser: rc, ctx: ctx, c: c, job: job.Name, pod: pod.Name}, nil
+}
+
+// createJob creates a copy of job in the meshbench namespace with the
+// managed-by label, no retries and restartPolicy Never unless set.
+func (c *Cluster) createJob(ctx context.Context, job *batchv1.Job) (*batchv1.Job, error) {
 	job = job.DeepCopy()
 	own(&job.ObjectMeta)
 	if job.Spec.BackoffLimit == nil {
@@ -38,18 +59,7 @@ func (c *Cluster) RunJob(ctx context.Context, job *batchv1.Job) (io.ReadCloser, 
 	if _, err := c.client.BatchV1().Jobs(Namespace).Create(ctx, job, metav1.CreateOptions{}); err != nil {
 		return nil, fmt.Errorf("create job %s: %w", job.Name, err)
 	}
-	pod, err := c.jobPod(ctx, job.Name)
-	if err != nil {
-		return nil, err
-	}
-	if len(pod.Spec.Containers) != 1 {
-		return nil, fmt.Errorf("job %s: pod %s has %d containers: want 1 to follow", job.Name, pod.Name, len(pod.Spec.Containers))
-	}
-	rc, err := c.client.CoreV1().Pods(Namespace).GetLogs(pod.Name, &corev1.PodLogOptions{Follow: true}).Stream(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("follow logs of pod %s of job %s: %w", pod.Name, job.Name, err)
-	}
-	return &jobLogs{ReadCloser: rc, ctx: ctx, c: c, job: job.Name, pod: pod.Name}, nil
+	return job, nil
 }
 
 // jobPod waits until the Job's pod runs or has ended (its logs can then be

@@ -8,7 +8,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 )
 
 // StartJob creates job like RunJob but returns as soon as its pod has an
@@ -17,23 +16,12 @@ import (
 // first. The caller opens the gate (Exec in gate) and then follows the
 // logs with FollowJob.
 func (c *Cluster) StartJob(ctx context.Context, job *batchv1.Job, gate string) (*corev1.Pod, error) {
-	job = job.DeepCopy()
-	own(&job.ObjectMeta)
-	if job.Spec.BackoffLimit == nil {
-		job.Spec.BackoffLimit = ptr.To[int32](0)
-	}
-	if job.Spec.Template.Spec.RestartPolicy == "" {
-		job.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyNever
-	}
-	if job.Spec.Template.Labels == nil {
-		job.Spec.Template.Labels = map[string]string{}
-	}
-	job.Spec.Template.Labels[ManagedByLabel] = ManagedBy
-	if _, err := c.client.BatchV1().Jobs(Namespace).Create(ctx, job, metav1.CreateOptions{}); err != nil {
-		return nil, fmt.Errorf("create job %s: %w", job.Name, err)
+	job, err := c.createJob(ctx, job)
+	if err != nil {
+		return nil, err
 	}
 	var got *corev1.Pod
-	err := poll(ctx, podTimeout, "wait for the gate of job "+job.Name+" to run", func(ctx context.Context) (bool, string, error) {
+	err = poll(ctx, podTimeout, "wait for the gate of job "+job.Name+" to run", func(ctx context.Context) (bool, string, error) {
 		list, err := c.client.CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: jobNameLabel + "=" + job.Name})
 		if err != nil {
 			return false, err.Error(), nil
