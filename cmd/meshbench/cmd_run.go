@@ -33,6 +33,7 @@ type runFlags struct {
 	// failed it are not measured unless waiveConformance.
 	conformance      string
 	waiveConformance bool
+	sub              substrateFlags
 }
 
 // availableMeshes are the mesh modes this build can install.
@@ -50,6 +51,9 @@ charts: see meshbench report), and tears the topology down (unless --keep).
 Ctrl-C stops cleanly and keeps the results measured so far.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.sub.validate(); err != nil {
+				return err
+			}
 			for i, m := range f.meshes {
 				if !slices.Contains(availableMeshes, m) {
 					return badInputf("--mesh: %q is not available in this build (available: %s)", m, strings.Join(availableMeshes, ", "))
@@ -81,16 +85,25 @@ Ctrl-C stops cleanly and keeps the results measured so far.`,
 			if err != nil {
 				return environment(fmt.Errorf("find the meshbench binary to start in pods: %w", err))
 			}
-			installers, err := meshInstallers(files, f)
-			if err != nil {
-				return err
-			}
 			seed := runSeed(cmd, f.seed)
-			res, runErr := runner.Run(cmd.Context(), files, runner.Options{
-				Exe: exe, Cluster: f.cluster, Meshes: f.meshes, Keep: f.keep, Installers: installers,
+			opts := runner.Options{
+				Exe: exe, Cluster: f.cluster, Meshes: f.meshes, Keep: f.keep,
 				Progress: cmd.ErrOrStderr(), TerminalWidth: terminalWidth(cmd.ErrOrStderr()),
 				Command: reproduce(os.Args[1:], seed), Seed: seed, BPFObjectSHA256: datapath.ObjectSHA256(),
-			})
+			}
+			var kr *kindRun
+			if f.sub.kind() {
+				if kr, err = startKind(cmd.Context(), cmd.ErrOrStderr(), files, f, exe); err != nil {
+					return err
+				}
+				opts.Kube, opts.Substrate = kr.backend, substrateKind
+			} else if opts.Installers, err = meshInstallers(files, f); err != nil {
+				return err
+			}
+			res, runErr := runner.Run(cmd.Context(), files, opts)
+			if kr != nil {
+				runErr = errors.Join(runErr, kr.stop(cmd.Context(), f.out, runErr, f.keep))
+			}
 			if datapath.IsEnvironment(runErr) || errors.Is(runErr, datapath.ErrProbe) {
 				runErr = environment(runErr)
 			}
@@ -136,6 +149,7 @@ Ctrl-C stops cleanly and keeps the results measured so far.`,
 	cmd.Flags().StringVar(&f.conformance, "conformance", "", "conformance.json from `meshbench conformance` on this machine: meshes that failed it are not measured")
 	cmd.Flags().BoolVar(&f.waiveConformance, "waive-conformance", false, "measure meshes that failed conformance anyway; each of their results says so")
 	addClusterFlag(cmd, &f.cluster)
+	addSubstrateFlags(cmd, &f.sub)
 	return cmd
 }
 

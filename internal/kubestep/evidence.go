@@ -1,0 +1,258 @@
+package kubestep
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshbench/meshbench/datapath"
+	baseline "github.com/meshbench/meshbench/envoy-baseline"
+	"github.com/meshbench/meshbench/internal/kubemesh"
+	"github.com/meshbench/meshbench/internal/kubemesh/agent"
+	"github.com/meshbench/meshbench/internal/substrate/kind"
+	"github.com/meshbench/meshbench/scenarios"
+)
+
+// agentTimeout bounds the wait for every datapath agent to attach.
+const agentTimeout = 2 * time.Minute
+
+// installDatapath gives the agents the two pods as endpoints and starts
+// the DaemonSet, then waits until the agent of every node the pods run on
+// has attached. The DaemonSet and its ConfigMap belong to the step.
+func (s *step) installDatapath(ctx context.Context) error {
+	eps := []agent.Endpoint{
+		{Name: s.server.Name, IPv4: s.serverIP, Node: s.b.serverNode},
+	}
+	clientIP, err := netip.ParseAddr(s.client.Status.PodIP)
+	if err != nil {
+		return fmt.Errorf("load pod %s: address %q: %w", s.client.Name, s.client.Status.PodIP, err)
+	}
+	eps = append(eps, agent.Endpoint{Name: s.client.Name, IPv4: clientIP, Node: s.clientNode})
+	cmName := "datapath-" + s.name
+	cm, err := kubemesh.EndpointsConfigMap(cmName, eps)
+	if err != nil {
+		return err
+	}
+	ds, err := kubemesh.DatapathDaemonSet(kubemesh.DatapathOptions{Name: "datapath-" + s.name, Cluster: s.b.o.Cluster.Name(),
+		Image: s.b.o.Images.Meshbench, EndpointsConfigMap: cmName, Probe: s.b.o.Probe})
+	if err != nil {
+		return err
+	}
+	c := s.b.o.Cluster.Client()
+	s.objs = append(s.objs, cm)
+	if _, err := c.CoreV1().ConfigMaps(kind.Namespace).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create config map %s: %w", cm.Name, err)
+	}
+	s.objs = append(s.objs, ds)
+	if _, err := c.AppsV1().DaemonSets(kind.Namespace).Create(ctx, ds, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create daemonset %s: %w", ds.Name, err)
+	}
+	want := map[string]bool{s.b.serverNode: true, s.clientNode: true}
+	deadline := time.Now().Add(agentTimeout)
+	for {
+		pods, err := c.CoreV1().Pods(kind.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "meshbench.io/daemonset=" + ds.Name})
+		if err != nil {
+			return fmt.Errorf("list datapath agents: %w", err)
+		}
+		s.agents = map[string]string{}
+		var waiting []string
+		for _, p := range pods.Items {
+			if want[p.Spec.NodeName] && ready(&p) {
+				s.agents[p.Spec.NodeName] = p.Name
+			} else if want[p.Spec.NodeName] {
+				waiting = append(waiting, p.Name+" "+phase(&p))
+			}
+		}
+		if len(s.agents) == len(want) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("datapath agents not ready after %s on %d of %d nodes: %s", agentTimeout, len(want)-len(s.agents), len(want), strings.Join(waiting, "; "))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func ready(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func phase(p *corev1.Pod) string {
+	for _, cs := range p.Status.ContainerStatuses {
+		if w := cs.State.Waiting; w != nil {
+			return w.Reason + ": " + w.Message
+		}
+		if t := cs.State.Terminated; t != nil {
+			return fmt.Sprintf("exited %d: %s", t.ExitCode, t.Message)
+		}
+	}
+	return string(p.Status.Phase)
+}
+
+// Evidence reads what proves the mode carried the traffic: the proxies'
+// counters (sidecar), the datapath's per-pod counters on every node
+// (ebpf), or that no proxy and no datapath agent was there (none).
+func (s *step) Evidence(ctx context.Context) (map[string]int64, error) {
+	switch s.mesh {
+	case scenarios.MeshSidecar:
+		return s.sidecarEvidence(ctx)
+	case scenarios.MeshEBPF:
+		return s.datapathEvidence(ctx)
+	}
+	return s.noneEvidence(ctx)
+}
+
+// noneEvidence counts containers beside the app in the step's pods and
+// datapath agents anywhere in the namespace.
+func (s *step) noneEvidence(ctx context.Context) (map[string]int64, error) {
+	c := s.b.o.Cluster.Client()
+	ev := map[string]int64{"extra_containers": 0, "datapath_agents": 0}
+	for _, name := range []string{s.server.Name, s.clientName()} {
+		if name == "" {
+			continue
+		}
+		p, err := c.CoreV1().Pods(kind.Namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("read pod %s: %w", name, err)
+		}
+		ev["extra_containers"] += int64(len(p.Spec.Containers) - 1)
+		for _, ic := range p.Spec.InitContainers {
+			if ic.Name != kubemesh.GateContainer {
+				ev["extra_containers"]++
+			}
+		}
+	}
+	agents, err := c.CoreV1().Pods(kind.Namespace).List(ctx, metav1.ListOptions{LabelSelector: kubemesh.LabelRole + "=" + kubemesh.RoleDatapath})
+	if err != nil {
+		return nil, fmt.Errorf("list datapath agents: %w", err)
+	}
+	ev["datapath_agents"] = int64(len(agents.Items))
+	return ev, nil
+}
+
+func (s *step) clientName() string {
+	if s.client == nil {
+		return ""
+	}
+	return s.client.Name
+}
+
+// sidecarEvidence reads both proxies' counters through their stats pages.
+func (s *step) sidecarEvidence(ctx context.Context) (map[string]int64, error) {
+	read := func(pod string) (baseline.PodCounters, error) {
+		var out, errb bytes.Buffer
+		if err := s.b.o.Cluster.Exec(ctx, pod, kubemesh.ProxyContainer, kubemesh.ProxyStatsCommand(), nil, &out, &errb); err != nil {
+			return baseline.PodCounters{}, fmt.Errorf("read proxy counters of %s: %w: %s", pod, err, errb.String())
+		}
+		return baseline.ParseHAProxyStats(&out)
+	}
+	in, err := read(s.server.Name)
+	if err != nil {
+		return nil, err
+	}
+	ev := map[string]int64{
+		"server_proxy_inbound_http_requests":   int64(in.Inbound.HTTPRequests),
+		"server_proxy_inbound_tcp_connections": int64(in.Inbound.TCPConnections),
+		"server_proxy_inbound_connections":     int64(in.Inbound.Connections),
+	}
+	if s.client != nil {
+		out, err := read(s.client.Name)
+		if err != nil {
+			return nil, err
+		}
+		ev["client_proxy_outbound_http_requests"] = int64(out.Outbound.HTTPRequests)
+		ev["client_proxy_outbound_tcp_connections"] = int64(out.Outbound.TCPConnections)
+		ev["client_proxy_outbound_connections"] = int64(out.Outbound.Connections)
+	}
+	return ev, nil
+}
+
+// datapathEvidence reads each agent's status and sums the two pods'
+// counters by role.
+func (s *step) datapathEvidence(ctx context.Context) (map[string]int64, error) {
+	ev := map[string]int64{"agents": int64(len(s.agents))}
+	for node, pod := range s.agents {
+		var out, errb bytes.Buffer
+		cmd := []string{"meshbench", "datapath", "status", "--instance", kubemesh.AgentInstance(s.b.o.Cluster.Name(), node), "--json"}
+		if err := s.b.o.Cluster.Exec(ctx, pod, kubemesh.AgentContainer, cmd, nil, &out, &errb); err != nil {
+			return nil, fmt.Errorf("read datapath status on %s: %w: %s", node, err, errb.String())
+		}
+		var st datapath.Status
+		if err := json.Unmarshal(out.Bytes(), &st); err != nil {
+			return nil, fmt.Errorf("datapath status on %s: %w", node, err)
+		}
+		ev["map_bytes"] += int64(st.MapBytes)
+		if st.Enabled {
+			ev["agents_enabled"]++
+		}
+		for _, p := range st.Pods {
+			role := ""
+			switch p.Name {
+			case s.server.Name:
+				role = "server"
+			case s.clientName():
+				role = "client"
+			default:
+				continue
+			}
+			ev[role+"_conns_paired"] += int64(p.ConnsPaired)
+			ev[role+"_msgs_redirected"] += int64(p.MsgsRedirected)
+			ev[role+"_bytes_redirected"] += int64(p.BytesRedirected)
+			ev[role+"_msgs_fallback"] += int64(p.MsgsFallback)
+		}
+	}
+	return ev, nil
+}
+
+// Verify judges the evidence like the local meshes do: the proxies
+// counted every request (sidecar), the datapath redirected every request
+// of same-node pods (ebpf; pods on different nodes are never
+// short-circuited, so there the agents must merely be attached), and mode
+// none had no proxy and no agent.
+func (s *step) Verify(ev map[string]int64, completed int64) []string {
+	var problems []string
+	need := func(key string, least int64) {
+		if ev[key] < least || ev[key] == 0 {
+			problems = append(problems, fmt.Sprintf("%s evidence: %s = %d, want at least %d", s.mesh, key, ev[key], max(least, 1)))
+		}
+	}
+	switch s.mesh {
+	case scenarios.MeshNone:
+		for _, key := range []string{"extra_containers", "datapath_agents"} {
+			if ev[key] != 0 {
+				problems = append(problems, fmt.Sprintf("none evidence: %s = %d, want 0", key, ev[key]))
+			}
+		}
+	case scenarios.MeshSidecar:
+		if s.t.Protocol == scenarios.ProtocolHTTP {
+			need("client_proxy_outbound_http_requests", completed)
+			need("server_proxy_inbound_http_requests", completed)
+		} else {
+			need("client_proxy_outbound_tcp_connections", int64(s.t.Connections))
+			need("server_proxy_inbound_tcp_connections", int64(s.t.Connections))
+		}
+	case scenarios.MeshEBPF:
+		need("agents_enabled", 1)
+		if s.clientNode == s.b.serverNode {
+			need("client_msgs_redirected", completed)
+			need("server_msgs_redirected", completed)
+		}
+	}
+	return problems
+}
