@@ -89,7 +89,7 @@ func DatapathDaemonSet(o DatapathOptions) (*appsv1.DaemonSet, error) {
 	meta := objectMeta(o.Name, RoleDatapath, scenarios.MeshEBPF)
 	selector := map[string]string{LabelRole: RoleDatapath, "meshbench.io/daemonset": o.Name}
 	meta.Labels["meshbench.io/daemonset"] = o.Name
-	bidirectional, hostToContainer := corev1.MountPropagationBidirectional, corev1.MountPropagationHostToContainer
+	bidirectional := corev1.MountPropagationBidirectional
 	c := corev1.Container{
 		Name:            AgentContainer,
 		Image:           o.Image,
@@ -112,7 +112,10 @@ func DatapathDaemonSet(o DatapathOptions) (*appsv1.DaemonSet, error) {
 		SecurityContext: &corev1.SecurityContext{Privileged: ptr(true)},
 		VolumeMounts: []corev1.VolumeMount{
 			{Name: "bpffs", MountPath: "/sys/fs/bpf", MountPropagation: &bidirectional},
-			{Name: "cgroup", MountPath: hostCgroupDir, MountPropagation: &hostToContainer},
+			// No propagation: kind's entrypoint makes the node's
+			// /sys/fs/cgroup a private mount, which the runtime refuses
+			// to propagate from; the cgroup mounts there are static.
+			{Name: "cgroup", MountPath: hostCgroupDir},
 			{Name: "endpoints", MountPath: endpointsDir, ReadOnly: true},
 		},
 	}
