@@ -178,6 +178,10 @@ type step struct {
 
 func (s *step) Server() netip.Addr { return s.serverIP }
 
+// ClientPod names the load Job's pod once Load has started it: tests exec
+// their own checks in it while it is held.
+func (s *step) ClientPod() string { return s.clientName() }
+
 // Load creates the gated load Job, waits for its pod's address, installs
 // the datapath in mode ebpf, opens the gate and follows the generator.
 func (s *step) Load(ctx context.Context, args []string) (io.ReadCloser, error) {
