@@ -36,10 +36,16 @@ gate: ## Quick benchmark, then compare with BASELINE using GATES: exit 1 on a re
 	$(MAKE) --no-print-directory bench QUICK=1
 	BIN=$(BIN) OUT=$(OUT) BASELINE=$(BASELINE) GATES=$(GATES) hack/gate.sh
 
-test: ## Run every test, privileged ones included (needs root; under CI=true nothing may skip)
+# KIND=0 leaves the kind tests out of make test (they need Docker and the
+# offline node image, about 10 minutes to build the first time).
+KIND ?= 1
+KINDTEST = $(if $(filter 1,$(KIND)),MESHBENCH_KIND=1 MESHBENCH_BIN=$(abspath $(BIN)),)
+
+test: ## Run every test, privileged ones and the kind e2e suite included (needs root; KIND=0 leaves kind out; under CI=true nothing may skip)
 	hack/deps.sh test
+	$(if $(filter 1,$(KIND)),$(MAKE) --no-print-directory kind-env,)
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	$(KINDTEST) $(GO) test -count=1 -timeout 30m ./...
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '_bpfe[lb]\.go$$'))" || { gofmt -l .; exit 1; }
@@ -55,20 +61,25 @@ kind-image: ## Build the kind node image offline (meshbench/kind-node:v1.33.4, m
 	$(MAKE) --no-print-directory build
 	$(BIN) kind build-image
 
-.PHONY: kind-image
+# kind-env is what kind clusters need on this host: Docker answering, the
+# runc wrapper where dockerd lacks a capability, and the node image.
+kind-env: kind-image
+	hack/runc-bounding-caps.sh check >/dev/null 2>&1 || hack/runc-bounding-caps.sh install
+
+.PHONY: kind-image kind-env
 
 down: build ## Remove everything meshbench created on this host
 	$(BIN) down
 
 .PHONY: kind-up kind-down e2e
 
-kind-up: build ## Create kind cluster mb-default from the offline node image (NAME=, NODES=1|2; default 2) and print its nodes
+kind-up: kind-env ## Create kind cluster mb-default from the offline node image (NAME=, NODES=1|2; default 2) and print its nodes
 	$(BIN) up --substrate kind --nodes $(or $(NODES),2) $(if $(NAME),--cluster $(NAME),)
 
 kind-down: build ## Remove every meshbench kind cluster (mb-*), their kubeconfigs and the mb-kind network
 	$(BIN) down --substrate kind
 
-e2e: build ## Run the kind e2e suite on a fresh cluster mb-e2e (E2EFLAGS=--kubeconfig=PATH reuses one)
+e2e: kind-env ## Run the kind e2e suite on a fresh cluster mb-e2e (E2EFLAGS=--kubeconfig=PATH reuses one)
 	MESHBENCH_KIND=1 MESHBENCH_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 30m -v ./internal/substrate/kind/e2e/ $(if $(E2EFLAGS),-args $(E2EFLAGS),)
 
 clean: ## Remove build output and results

@@ -21,8 +21,10 @@ if [ "$purpose" = generate ]; then
 fi
 
 if [ "$purpose" = kind ]; then
-	# make kind-image: Docker, debootstrap for the root filesystems, gcc for pause.
-	need=([docker]=docker.io [debootstrap]=debootstrap [gcc]=gcc)
+	# make kind-image and the kind tests: the Docker engine (a docker
+	# client alone is not enough), debootstrap for the root filesystems, gcc
+	# for pause, jq and capsh for hack/runc-bounding-caps.sh.
+	need=([dockerd]=docker.io [debootstrap]=debootstrap [gcc]=gcc [jq]=jq [capsh]=libcap2-bin)
 	[ "$(id -u)" -eq 0 ] || die "make kind-image runs debootstrap: run it as root (sudo make kind-image)"
 fi
 

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meshbench/meshbench/bench/results"
+	"github.com/meshbench/meshbench/internal/substrate/kind/kindtest"
+)
+
+// TestRunOnKind is the user's path on Kubernetes: the smoke scenario with
+// all three meshes on a kind cluster meshbench creates and deletes. Every
+// result must be valid with its mode's evidence, the fingerprint must name
+// the cluster, and nothing of the cluster may be left.
+func TestRunOnKind(t *testing.T) {
+	kindtest.Require(t)
+	name := fmt.Sprintf("run%d", time.Now().UnixNano()%1_000_000)
+	t.Cleanup(func() { // after a failure part way; a clean run left nothing
+		if code, _, stderr := meshbench(t, "down", "--substrate", "kind", "--cluster", name); code != 0 {
+			t.Errorf("cleanup down --substrate kind: %s", stderr)
+		}
+	})
+	out := t.TempDir()
+	code, stdout, stderr := meshbench(t, "run", "--substrate", "kind", "--cluster", name, "--quick", "--out", out, "../../scenarios/smoke.yaml")
+	if code != 0 {
+		t.Fatalf("run --substrate kind: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	f, err := results.Read(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Env.Substrate != "kind" || f.Env.Kubernetes != "v1.33.4" || !strings.HasPrefix(f.Env.NodeImageID, "sha256:") {
+		t.Errorf("fingerprint does not name the cluster: substrate %q kubernetes %q node image %q %q", f.Env.Substrate, f.Env.Kubernetes, f.Env.NodeImage, f.Env.NodeImageID)
+	}
+	byMesh := map[string]results.Result{}
+	for _, r := range f.Results {
+		byMesh[r.Mesh] = r
+		if !r.Valid || r.Errors != 0 {
+			t.Errorf("%s: not a valid error-free result: %v", r.Mesh, r.Warnings)
+		}
+	}
+	if len(byMesh) != 3 {
+		t.Fatalf("got results for %d meshes, want none, sidecar and ebpf", len(byMesh))
+	}
+	completed := byMesh["ebpf"].Repeats[0].Completed
+	if ev := byMesh["ebpf"].Evidence; ev["client_msgs_redirected"] < completed || ev["server_msgs_redirected"] < completed {
+		t.Errorf("ebpf evidence does not cover the requests: %v", ev)
+	}
+	if ev := byMesh["sidecar"].Evidence; ev["server_proxy_inbound_http_requests"] < byMesh["sidecar"].Repeats[0].Completed {
+		t.Errorf("sidecar evidence does not cover the requests: %v", ev)
+	}
+	if ev := byMesh["none"].Evidence; ev["extra_containers"] != 0 || ev["datapath_agents"] != 0 {
+		t.Errorf("none ran beside a mesh: %v", ev)
+	}
+	left, _ := exec.Command("docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=mb-"+name, "--format", "{{.Names}}").Output()
+	if len(strings.TrimSpace(string(left))) > 0 {
+		t.Errorf("node containers left behind: %s", left)
+	}
+}
