@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/meshbench/meshbench/internal/golden"
 	"github.com/meshbench/meshbench/envoy-baseline/internal/pki"
+	"github.com/meshbench/meshbench/internal/golden"
 )
 
 func testConfig(dir string, mtls bool) Config {
