@@ -57,29 +57,6 @@ type KubeStep interface {
 	Remove(ctx context.Context) error
 }
 
-// kubeSteps measures every step on the Kubernetes substrate.
-func (r *run) kubeSteps(ctx context.Context, steps []plan.Step) error {
-	prog := newProgress(r.opts.Progress, r.opts.TerminalWidth, steps)
-	defer prog.close()
-	for i, st := range steps {
-		if ctx.Err() != nil {
-			return ErrInterrupted
-		}
-		prog.begin(i, st)
-		rep, err := r.measureKube(ctx, st)
-		if ctx.Err() != nil {
-			return ErrInterrupted
-		}
-		if err != nil {
-			return fmt.Errorf("%s repeat %d: %w", st.Point(), st.Repeat+1, err)
-		}
-		r.points.add(st, rep)
-		r.done++
-		prog.finish(i, summary(st, rep))
-	}
-	return nil
-}
-
 // measureKube prepares the step's pods and mesh, runs the load Job and
 // returns the repeat; the pods and the mesh are removed on every path,
 // with a context of their own so an interrupted run still cleans up.

@@ -117,7 +117,7 @@ func runKube(ctx context.Context, steps []plan.Step, opts Options, out *results.
 	opts.Kube.Describe(&out.Env)
 	out.Warnings = append(out.Warnings, opts.Kube.Warnings()...)
 	r := &run{opts: opts, points: newAggregator()}
-	runErr := r.kubeSteps(ctx, steps)
+	runErr := r.each(ctx, steps, r.measureKube)
 	out.Results = r.points.results()
 	out.Env.BPFStats = "not counted on kubernetes substrates"
 	out.Env.Proxy, out.Env.ProxyVersion = proxyOf(out.Results)
@@ -145,6 +145,12 @@ func (r *run) steps(ctx context.Context, steps []plan.Step) (err error) {
 	}
 	defer func() { err = errors.Join(err, srv.stop()) }()
 	r.server = srv
+	return r.each(ctx, steps, r.measure)
+}
+
+// each measures every step in order with measure, drawing the progress,
+// and stops at the first failure or when ctx ends.
+func (r *run) each(ctx context.Context, steps []plan.Step, measure func(context.Context, plan.Step) (results.Repeat, error)) error {
 	prog := newProgress(r.opts.Progress, r.opts.TerminalWidth, steps)
 	defer prog.close()
 	for i, st := range steps {
@@ -152,7 +158,7 @@ func (r *run) steps(ctx context.Context, steps []plan.Step) (err error) {
 			return ErrInterrupted
 		}
 		prog.begin(i, st)
-		rep, err := r.measure(ctx, st)
+		rep, err := measure(ctx, st)
 		if ctx.Err() != nil {
 			return ErrInterrupted
 		}
