@@ -101,10 +101,10 @@ func TestInstallUndoesFailures(t *testing.T) {
 	})
 }
 
-// runDirs lists the run directories in the temporary directory.
+// runDirs lists the run directories of every local cluster.
 func runDirs(t *testing.T) []string {
 	t.Helper()
-	dirs, err := filepath.Glob(filepath.Join(os.TempDir(), "meshbench-sidecars-*"))
+	dirs, err := filepath.Glob("/run/meshbench/run/*")
 	if err != nil {
 		t.Fatal(err)
 	}

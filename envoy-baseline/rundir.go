@@ -1,7 +1,6 @@
 package baseline
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -29,13 +28,12 @@ type runDir struct {
 	path string
 }
 
-func newRunDir() (*runDir, error) {
-	dir, err := os.MkdirTemp("", "meshbench-sidecars-")
+// newRunDir makes the run directory in the cluster's state, where
+// meshbench down finds it after a crash.
+func newRunDir(c *local.Cluster) (*runDir, error) {
+	dir, err := c.MkRunDir()
 	if err != nil {
-		return nil, fmt.Errorf("create run directory: %w", err)
-	}
-	if err := os.Chmod(dir, 0o711); err != nil {
-		return nil, errors.Join(fmt.Errorf("chmod run directory: %w", err), os.RemoveAll(dir))
+		return nil, err
 	}
 	return &runDir{path: dir}, nil
 }

@@ -81,15 +81,15 @@ func Install(ctx context.Context, c *local.Cluster, pods []local.Pod, opts Optio
 		bin:  bin,
 		info: Info{Proxy: name, Version: version, Workers: opts.Workers, MTLS: opts.MTLS, Capture: captureConfig(name, opts).String()},
 	}
-	if err := s.install(ctx, pods); err != nil {
+	if err := s.install(ctx, c, pods); err != nil {
 		return nil, errors.Join(fmt.Errorf("install %s sidecars: %w", name, err), s.Remove())
 	}
 	return s, nil
 }
 
-func (s *Sidecars) install(ctx context.Context, pods []local.Pod) error {
+func (s *Sidecars) install(ctx context.Context, c *local.Cluster, pods []local.Pod) error {
 	var err error
-	if s.dir, err = newRunDir(); err != nil {
+	if s.dir, err = newRunDir(c); err != nil {
 		return err
 	}
 	if s.opts.MTLS {

@@ -54,7 +54,8 @@ func meshbench(t *testing.T, args ...string) (int, string, string) {
 }
 
 // hostState is what a meshbench cluster leaves on the host: named network
-// namespaces, cgroups under mb-meshbench and state files.
+// namespaces, cgroups under mb-meshbench, state files and the meshes' run
+// directories.
 func hostState(t *testing.T) string {
 	t.Helper()
 	var items []string
@@ -73,6 +74,10 @@ func hostState(t *testing.T) string {
 	states, _ := filepath.Glob("/run/meshbench/*.json")
 	for _, s := range states {
 		items = append(items, "state "+s)
+	}
+	runDirs, _ := filepath.Glob("/run/meshbench/run/*")
+	for _, d := range runDirs {
+		items = append(items, "rundir "+d)
 	}
 	sort.Strings(items)
 	return strings.Join(items, "\n")

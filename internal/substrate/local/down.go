@@ -28,7 +28,7 @@ const downTimeout = 15 * time.Second
 func (c *Cluster) Down() error {
 	ctx, cancel := context.WithTimeout(context.Background(), downTimeout)
 	defer cancel()
-	err := teardown(ctx, c.netnsNames(), c.cgroup, c.state)
+	err := errors.Join(teardown(ctx, c.netnsNames(), c.cgroup, c.state), host.removeRunDirs(c.Name()))
 	tidy(c)
 	if err != nil {
 		return fmt.Errorf("down cluster %s: %w", c.Name(), err)
@@ -60,10 +60,21 @@ func (l layout) downAll() error {
 	ctx, cancel := context.WithTimeout(context.Background(), downTimeout)
 	defer cancel()
 	errs = append(errs, teardown(ctx, names, top, ""))
-	for _, dir := range []string{l.stateDir, l.bpfDir} {
-		if err := os.RemoveAll(dir); err != nil {
-			errs = append(errs, fmt.Errorf("remove %s: %w", dir, err))
+	// Only our own files in the state directory: the kind substrate keeps
+	// kubeconfigs there too.
+	errs = append(errs, l.removeRunDirs(""))
+	states, err := filepath.Glob(filepath.Join(l.stateDir, "*.json"))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, f := range states {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("remove %s: %w", f, err))
 		}
+	}
+	_ = unix.Rmdir(l.stateDir) // fails while the kind substrate keeps files there
+	if err := os.RemoveAll(l.bpfDir); err != nil {
+		errs = append(errs, fmt.Errorf("remove %s: %w", l.bpfDir, err))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("down all: %w", err)
@@ -154,7 +165,7 @@ func (l layout) downCluster(name string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), downTimeout)
 	defer cancel()
-	if err := teardown(ctx, names, cgroup, filepath.Join(l.stateDir, key(cfg.Name)+".json")); err != nil {
+	if err := errors.Join(teardown(ctx, names, cgroup, filepath.Join(l.stateDir, key(cfg.Name)+".json")), l.removeRunDirs(key(cfg.Name))); err != nil {
 		return fmt.Errorf("down cluster %s: %w", key(cfg.Name), err)
 	}
 	if cgroup != "" {
