@@ -10,6 +10,7 @@ import (
 
 	"github.com/meshbench/meshbench/bench/results"
 	"github.com/meshbench/meshbench/internal/substrate/kind/kindtest"
+	"github.com/meshbench/meshbench/reports/schema"
 )
 
 // TestRunOnKind is the user's path on Kubernetes: the smoke scenario with
@@ -32,6 +33,9 @@ func TestRunOnKind(t *testing.T) {
 	f, err := results.Read(filepath.Join(out, "results.json"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := schema.ValidateFile(filepath.Join(out, "results.json")); err != nil {
+		t.Errorf("a kind run's results.json breaks the published schema: %v", err)
 	}
 	if f.Env.Substrate != "kind" || f.Env.Kubernetes != "v1.33.4" || !strings.HasPrefix(f.Env.NodeImageID, "sha256:") {
 		t.Errorf("fingerprint does not name the cluster: substrate %q kubernetes %q node image %q %q", f.Env.Substrate, f.Env.Kubernetes, f.Env.NodeImage, f.Env.NodeImageID)
