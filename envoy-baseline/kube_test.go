@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/meshbench/meshbench/internal/golden"
+	"github.com/meshbench/meshbench/internal/testenv"
 )
 
 func TestKubeHAProxyConfigGolden(t *testing.T) {
@@ -41,13 +42,7 @@ func TestKubeHAProxyConfigRejects(t *testing.T) {
 
 // TestKubeHAProxyConfigAccepted runs `haproxy -c` on the Kubernetes config.
 func TestKubeHAProxyConfigAccepted(t *testing.T) {
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("haproxy is not installed (CI=true, so this fails instead of skipping): %v", err)
-		}
-		t.Skipf("skipping: haproxy is not installed (apt-get install -y haproxy): %v", err)
-	}
+	bin := testenv.RequireCommand(t, "haproxy", "haproxy")
 	dir := t.TempDir()
 	text, err := KubeHAProxyConfig(Options{}, filepath.Join(dir, "stats.sock"))
 	if err != nil {

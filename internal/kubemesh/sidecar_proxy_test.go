@@ -30,13 +30,7 @@ import (
 // evidence (and the proxy's termination message).
 func TestSidecarProxyForReal(t *testing.T) {
 	testenv.RequirePrivileged(t)
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("haproxy is not installed (CI=true, so this fails instead of skipping): %v", err)
-		}
-		t.Skipf("skipping: haproxy is not installed (apt-get install -y haproxy): %v", err)
-	}
+	bin := testenv.RequireCommand(t, "haproxy", "haproxy")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c, err := local.Up(ctx, local.Config{Name: fmt.Sprintf("k%08x", rand.Uint32()), Nodes: 1, PodsPerNode: 2})

@@ -8,6 +8,7 @@ package testenv
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"sync"
 	"testing"
@@ -67,4 +68,21 @@ func probe() string {
 // back (see netnsutil for why that matters on the main thread).
 func canUnshareNet() error {
 	return netnsutil.With(func() error { return unix.Unshare(unix.CLONE_NEWNET) }, func() error { return nil })
+}
+
+// RequireCommand returns the path of program name, skipping t (or, when
+// CI=true, failing it) when it is not installed; pkg is the Debian package
+// that provides it.
+func RequireCommand(t testing.TB, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if inCI() {
+		t.Fatalf("%s is not installed (CI=true, so this fails instead of skipping): %v", name, err)
+		return ""
+	}
+	t.Skipf("skipping: %s is not installed (apt-get install -y %s): %v", name, pkg, err)
+	return ""
 }

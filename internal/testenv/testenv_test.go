@@ -37,3 +37,23 @@ func TestRequirePrivilegedDecision(t *testing.T) {
 		})
 	}
 }
+
+func TestRequireCommandDecision(t *testing.T) {
+	for _, tt := range []struct {
+		name, ci            string
+		wantSkip, wantFatal bool
+	}{
+		{"sh", "true", false, false}, // installed: neither
+		{"no-such-program-meshbench", "", true, false},
+		{"no-such-program-meshbench", "true", false, true},
+	} {
+		t.Run(tt.name+"/CI="+tt.ci, func(t *testing.T) {
+			t.Setenv("CI", tt.ci)
+			f := &fakeTB{TB: t}
+			path := RequireCommand(f, tt.name, "pkg")
+			if f.skipped != tt.wantSkip || f.failed != tt.wantFatal || (path == "") != (tt.wantSkip || tt.wantFatal) {
+				t.Fatalf("path=%q skipped=%v failed=%v, want skipped=%v failed=%v", path, f.skipped, f.failed, tt.wantSkip, tt.wantFatal)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/meshbench/meshbench/envoy-baseline/internal/pki"
 	"github.com/meshbench/meshbench/internal/golden"
+	"github.com/meshbench/meshbench/internal/testenv"
 )
 
 func testConfig(dir string, mtls bool) Config {
@@ -72,13 +73,7 @@ func TestRenderRejects(t *testing.T) {
 // TestHAProxyAcceptsConfig runs `haproxy -c` on both configurations, with
 // real certificate files (HAProxy loads them while checking).
 func TestHAProxyAcceptsConfig(t *testing.T) {
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("haproxy is not installed (CI=true, so this fails instead of skipping): %v", err)
-		}
-		t.Skipf("skipping: haproxy is not installed (apt-get install -y haproxy): %v", err)
-	}
+	bin := testenv.RequireCommand(t, "haproxy", "haproxy")
 	dir := t.TempDir()
 	writeTestPKI(t, dir)
 	for _, mtls := range []bool{false, true} {
