@@ -57,6 +57,9 @@ func TestRunOnKind(t *testing.T) {
 	if ev := byMesh["sidecar"].Evidence; ev["server_proxy_inbound_http_requests"] < byMesh["sidecar"].Repeats[0].Completed {
 		t.Errorf("sidecar evidence does not cover the requests: %v", ev)
 	}
+	if f.Env.Proxy != "haproxy" || !strings.HasPrefix(f.Env.ProxyVersion, "2.") {
+		t.Errorf("results do not name the sidecar proxy and its version: %q %q", f.Env.Proxy, f.Env.ProxyVersion)
+	}
 	if ev := byMesh["none"].Evidence; ev["extra_containers"] != 0 || ev["datapath_agents"] != 0 {
 		t.Errorf("none ran beside a mesh: %v", ev)
 	}

@@ -48,6 +48,7 @@ type Backend struct {
 	mu           sync.Mutex
 	seq          int
 	sidecarReady bool
+	proxyVersion string // read from the first sidecar, `haproxy -v`
 }
 
 // sidecarConfigMap holds every proxy's haproxy.cfg.
@@ -125,7 +126,36 @@ func (b *Backend) Prepare(ctx context.Context, mesh string, t runner.KubeTarget)
 	if s.serverIP, err = netip.ParseAddr(created.Status.PodIP); err != nil {
 		return nil, errors.Join(fmt.Errorf("server pod %s: address %q: %w", created.Name, created.Status.PodIP, err), s.Remove(context.WithoutCancel(ctx)))
 	}
+	if mesh == scenarios.MeshSidecar {
+		if err := b.readProxyVersion(ctx, created.Name); err != nil {
+			return nil, errors.Join(err, s.Remove(context.WithoutCancel(ctx)))
+		}
+	}
 	return s, nil
+}
+
+// readProxyVersion asks the first sidecar for its HAProxy version
+// ("HAProxy version 2.6.12-1+deb12u2 2025/..." gives 2.6.12-1+deb12u2),
+// which the results name.
+func (b *Backend) readProxyVersion(ctx context.Context, pod string) error {
+	b.mu.Lock()
+	known := b.proxyVersion != ""
+	b.mu.Unlock()
+	if known {
+		return nil
+	}
+	var out, errb strings.Builder
+	if err := b.o.Cluster.Exec(ctx, pod, kubemesh.ProxyContainer, []string{"haproxy", "-v"}, nil, &out, &errb); err != nil {
+		return fmt.Errorf("haproxy -v in %s: %w: %s", pod, err, errb.String())
+	}
+	f := strings.Fields(out.String())
+	if len(f) < 3 || f[0] != "HAProxy" || f[1] != "version" {
+		return fmt.Errorf("haproxy -v in %s: unexpected answer %q", pod, out.String())
+	}
+	b.mu.Lock()
+	b.proxyVersion = f[2]
+	b.mu.Unlock()
+	return nil
 }
 
 func readinessPort(t runner.KubeTarget) int {
@@ -245,7 +275,9 @@ func (s *step) Info() map[string]string {
 	info := map[string]string{"mesh": s.mesh, "substrate": "kind", "server_node": s.b.serverNode, "client_node": s.clientNode}
 	switch s.mesh {
 	case scenarios.MeshSidecar:
-		info["proxy"], info["version"] = "haproxy", "debian bookworm package"
+		s.b.mu.Lock()
+		info["proxy"], info["version"] = "haproxy", s.b.proxyVersion
+		s.b.mu.Unlock()
 	case scenarios.MeshEBPF:
 		info["probe"] = s.b.o.Probe.String()
 		info["agents"] = fmt.Sprint(len(s.agents))
