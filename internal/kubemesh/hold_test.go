@@ -5,19 +5,13 @@ import (
 	"testing"
 )
 
-func TestHoldLoadWrapsTheGeneratorAndMountsTheGate(t *testing.T) {
-	job, err := LoadJob(LoadOptions{Name: "load-1", Node: "n1", Mode: "none", Image: "meshbench/meshbench:x", Args: []string{"load", "--json"}, Gate: true})
+func TestHeldLoadWrapsTheGeneratorAndMountsTheGate(t *testing.T) {
+	job, err := LoadJob(LoadOptions{Name: "load-1", Node: "n1", Mode: "none", Image: "meshbench/meshbench:x", Args: []string{"load", "--json"}, Gate: true, Hold: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := HoldLoad(job); err != nil {
-		t.Fatal(err)
-	}
-	if err := HoldLoad(job); err != nil { // twice changes nothing
-		t.Fatal(err)
-	}
 	c := job.Spec.Template.Spec.Containers[0]
-	if c.Command[0] != "sh" || !slices.Equal(c.Args, []string{"load", "--json"}) {
+	if !slices.Equal(c.Command, []string{"sh", "-c", holdScript, "meshbench"}) || !slices.Equal(c.Args, []string{"load", "--json"}) {
 		t.Errorf("load container: command %q args %q", c.Command, c.Args)
 	}
 	if len(c.VolumeMounts) != 1 || c.VolumeMounts[0].MountPath != gateDir {
@@ -28,12 +22,9 @@ func TestHoldLoadWrapsTheGeneratorAndMountsTheGate(t *testing.T) {
 	}
 }
 
-func TestHoldLoadNeedsAGate(t *testing.T) {
-	job, err := LoadJob(LoadOptions{Name: "load-1", Node: "n1", Mode: "none", Image: "meshbench/meshbench:x", Args: []string{"load"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := HoldLoad(job); err == nil {
+func TestHoldNeedsAGate(t *testing.T) {
+	_, err := LoadJob(LoadOptions{Name: "load-1", Node: "n1", Mode: "none", Image: "meshbench/meshbench:x", Args: []string{"load"}, Hold: true})
+	if err == nil {
 		t.Error("an ungated job was held: it could never be told to go")
 	}
 }

@@ -75,6 +75,10 @@ type LoadOptions struct {
 	// from the start, so a mesh that must know the client (ebpf) can be
 	// told it before any traffic.
 	Gate bool
+	// Hold (with Gate) keeps the pod, and a sidecar beside it, after the
+	// generator finished, until ReleaseCommand runs in its "load"
+	// container: the harness reads the mesh's counters first.
+	Hold bool
 }
 
 // Gate: an init container that waits for a file on a volume of its own.
@@ -109,6 +113,13 @@ func LoadJob(o LoadOptions) (*batchv1.Job, error) {
 		ImagePullPolicy: corev1.PullNever,
 		Command:         []string{"meshbench"},
 		Args:            append([]string(nil), o.Args...),
+	}
+	if o.Hold && !o.Gate {
+		return nil, invalid("load %s: hold needs a gate (its release file lives on the gate's volume)", o.Name)
+	}
+	if o.Hold {
+		c.Command = []string{"sh", "-c", holdScript, "meshbench"}
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: gateVolume, MountPath: gateDir})
 	}
 	meta := objectMeta(o.Name, RoleLoad, o.Mode)
 	spec := workloadSpec(o.Node, corev1.RestartPolicyNever, c)

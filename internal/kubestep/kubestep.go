@@ -216,11 +216,8 @@ func (s *step) ClientPod() string { return s.clientName() }
 // the datapath in mode ebpf, opens the gate and follows the generator.
 func (s *step) Load(ctx context.Context, args []string) (io.ReadCloser, error) {
 	job, err := kubemesh.LoadJob(kubemesh.LoadOptions{Name: "load-" + s.name, Node: s.clientNode, Mode: s.mesh,
-		Image: s.b.o.Images.Meshbench, Args: args, Gate: true})
+		Image: s.b.o.Images.Meshbench, Args: args, Gate: true, Hold: true})
 	if err != nil {
-		return nil, err
-	}
-	if err := kubemesh.HoldLoad(job); err != nil {
 		return nil, err
 	}
 	if s.mesh == scenarios.MeshSidecar {
