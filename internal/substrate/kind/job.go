@@ -27,18 +27,33 @@ func (c *Cluster) RunJob(ctx context.Context, job *batchv1.Job) (io.ReadCloser, 
 	if err != nil {
 		return nil, err
 	}
-	pod, err := c.jobPod(ctx, job.Name)
+	pod, err := c.jobPod(ctx, job.Name, "to start", started)
 	if err != nil {
 		return nil, err
 	}
 	if len(pod.Spec.Containers) != 1 {
 		return nil, fmt.Errorf("job %s: pod %s has %d containers: want 1 to follow", job.Name, pod.Name, len(pod.Spec.Containers))
 	}
-	rc, err := c.client.CoreV1().Pods(Namespace).GetLogs(pod.Name, &corev1.PodLogOptions{Follow: true}).Stream(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("follow logs of pod %s of job %s: %w", pod.Name, job.Name, err)
+	return c.followLogs(ctx, job.Name, pod.Name, "")
+}
+
+// started says a pod runs or has ended: its logs can be read.
+func started(p *corev1.Pod) bool {
+	switch p.Status.Phase {
+	case corev1.PodRunning, corev1.PodSucceeded, corev1.PodFailed:
+		return true
 	}
-	return &jobLogs{ReadCloser: rc, ctx: ctx, c: c, job: job.Name, pod: pod.Name}, nil
+	return false
+}
+
+// followLogs follows the logs of container ("" when the pod has one) of
+// the Job's pod until it ends; the end of a failed pod's logs is an error.
+func (c *Cluster) followLogs(ctx context.Context, job, pod, container string) (io.ReadCloser, error) {
+	rc, err := c.client.CoreV1().Pods(Namespace).GetLogs(pod, &corev1.PodLogOptions{Container: container, Follow: true}).Stream(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("follow logs of pod %s of job %s: %w", pod, job, err)
+	}
+	return &jobLogs{ReadCloser: rc, ctx: ctx, c: c, job: job, pod: pod}, nil
 }
 
 // createJob creates a copy of job in the meshbench namespace with the
@@ -62,11 +77,11 @@ func (c *Cluster) createJob(ctx context.Context, job *batchv1.Job) (*batchv1.Job
 	return job, nil
 }
 
-// jobPod waits until the Job's pod runs or has ended (its logs can then be
-// read) and returns it.
-func (c *Cluster) jobPod(ctx context.Context, job string) (*corev1.Pod, error) {
+// jobPod waits until the Job's pod is ready by ready (what says for
+// what, in messages) and returns it; a pod that failed ends the wait.
+func (c *Cluster) jobPod(ctx context.Context, job, what string, ready func(*corev1.Pod) bool) (*corev1.Pod, error) {
 	var got *corev1.Pod
-	err := poll(ctx, podTimeout, "wait for the pod of job "+job+" to start", func(ctx context.Context) (bool, string, error) {
+	err := poll(ctx, podTimeout, "wait for the pod of job "+job+" "+what, func(ctx context.Context) (bool, string, error) {
 		list, err := c.client.CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: jobNameLabel + "=" + job})
 		if err != nil {
 			return false, err.Error(), nil
@@ -76,8 +91,7 @@ func (c *Cluster) jobPod(ctx context.Context, job string) (*corev1.Pod, error) {
 		}
 		p := &list.Items[0]
 		got = p
-		switch p.Status.Phase {
-		case corev1.PodRunning, corev1.PodSucceeded, corev1.PodFailed:
+		if ready(p) {
 			return true, "", nil
 		}
 		if err := podFailed(p); err != nil {

@@ -2,12 +2,10 @@ package kind
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // StartJob creates job like RunJob but returns as soon as its pod has an
@@ -20,62 +18,30 @@ func (c *Cluster) StartJob(ctx context.Context, job *batchv1.Job, gate string) (
 	if err != nil {
 		return nil, err
 	}
-	var got *corev1.Pod
-	err = poll(ctx, podTimeout, "wait for the gate of job "+job.Name+" to run", func(ctx context.Context) (bool, string, error) {
-		list, err := c.client.CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: jobNameLabel + "=" + job.Name})
-		if err != nil {
-			return false, err.Error(), nil
-		}
-		if len(list.Items) == 0 {
-			return false, "no pod yet", nil
-		}
-		p := &list.Items[0]
-		got = p
-		if err := podFailed(p); err != nil {
-			return false, "", err
-		}
+	return c.jobPod(ctx, job.Name, "to reach its gate "+gate, func(p *corev1.Pod) bool {
 		for _, s := range p.Status.InitContainerStatuses {
 			if s.Name == gate && s.State.Running != nil && p.Status.PodIP != "" {
-				return true, "", nil
+				return true
 			}
 		}
-		return false, podStatus(p), nil
+		return false
 	})
-	if err != nil {
-		name := job.Name
-		if got != nil {
-			name = got.Name
-		}
-		return nil, fmt.Errorf("%w%s", err, c.events(ctx, name))
-	}
-	return got, nil
 }
 
 // FollowJob waits for container of the Job's pod to start and returns its
 // log stream, followed until it ends; the end of a failed pod's logs is an
 // error, as with RunJob.
 func (c *Cluster) FollowJob(ctx context.Context, job, pod, container string) (io.ReadCloser, error) {
-	err := poll(ctx, podTimeout, "wait for container "+container+" of pod "+pod+" to start", func(ctx context.Context) (bool, string, error) {
-		p, err := c.client.CoreV1().Pods(Namespace).Get(ctx, pod, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error(), nil
-		}
-		if err := podFailed(p); err != nil {
-			return false, "", err
-		}
+	_, err := c.jobPod(ctx, job, "to start container "+container, func(p *corev1.Pod) bool {
 		for _, s := range p.Status.ContainerStatuses {
 			if s.Name == container && (s.State.Running != nil || s.State.Terminated != nil) {
-				return true, "", nil
+				return true
 			}
 		}
-		return false, podStatus(p), nil
+		return false
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w%s", err, c.events(ctx, pod))
+		return nil, err
 	}
-	rc, err := c.client.CoreV1().Pods(Namespace).GetLogs(pod, &corev1.PodLogOptions{Container: container, Follow: true}).Stream(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("follow logs of pod %s of job %s: %w", pod, job, err)
-	}
-	return &jobLogs{ReadCloser: rc, ctx: ctx, c: c, job: job, pod: pod}, nil
+	return c.followLogs(ctx, job, pod, container)
 }
