@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,3 +101,18 @@ var (
 )
 
 func escapeHelp(s string) string { return helpEscaper.Replace(s) }
+
+// MetricsHandler serves the instance's status in Prometheus text format
+// (WritePrometheus). A status that cannot be read is a 500; a client that
+// went away mid-answer needs nothing more.
+func MetricsHandler(d *Datapath) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		st, err := d.Status()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		_ = WritePrometheus(w, st)
+	})
+}

@@ -157,17 +157,7 @@ func serveMetrics(ctx context.Context, cmd *cobra.Command, d *datapath.Datapath,
 		return badInputf("--serve %s: %v", addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
-		st, err := d.Status()
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		if err := datapath.WritePrometheus(w, st); err != nil {
-			fmt.Fprintln(cmd.ErrOrStderr(), "write metrics:", err)
-		}
-	})
+	mux.Handle("/metrics", datapath.MetricsHandler(d))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	fmt.Fprintf(cmd.OutOrStdout(), "serving metrics on http://%s/metrics\n", ln.Addr())
 	go func() {

@@ -191,15 +191,7 @@ func writeReady(path, instance string) error {
 // serve answers /metrics (Prometheus text) and /readyz on ln until ctx ends.
 func serve(ctx context.Context, ln net.Listener, d *datapath.Datapath) error {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
-		st, err := d.Status()
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		_ = datapath.WritePrometheus(w, st) // the client went away; nothing to tell it
-	})
+	mux.Handle("/metrics", datapath.MetricsHandler(d))
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if _, err := d.Status(); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
