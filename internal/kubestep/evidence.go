@@ -16,6 +16,7 @@ import (
 	baseline "github.com/meshbench/meshbench/envoy-baseline"
 	"github.com/meshbench/meshbench/internal/kubemesh"
 	"github.com/meshbench/meshbench/internal/kubemesh/agent"
+	"github.com/meshbench/meshbench/internal/mesh"
 	"github.com/meshbench/meshbench/internal/substrate/kind"
 	"github.com/meshbench/meshbench/scenarios"
 )
@@ -162,25 +163,17 @@ func (s *step) sidecarEvidence(ctx context.Context) (map[string]int64, error) {
 		}
 		return baseline.ParseHAProxyStats(&out)
 	}
-	in, err := read(s.server.Name)
+	server, err := read(s.server.Name)
 	if err != nil {
 		return nil, err
 	}
-	ev := map[string]int64{
-		"server_proxy_inbound_http_requests":   int64(in.Inbound.HTTPRequests),
-		"server_proxy_inbound_tcp_connections": int64(in.Inbound.TCPConnections),
-		"server_proxy_inbound_connections":     int64(in.Inbound.Connections),
-	}
+	var client baseline.PodCounters // zero until the load pod exists
 	if s.client != nil {
-		out, err := read(s.client.Name)
-		if err != nil {
+		if client, err = read(s.client.Name); err != nil {
 			return nil, err
 		}
-		ev["client_proxy_outbound_http_requests"] = int64(out.Outbound.HTTPRequests)
-		ev["client_proxy_outbound_tcp_connections"] = int64(out.Outbound.TCPConnections)
-		ev["client_proxy_outbound_connections"] = int64(out.Outbound.Connections)
 	}
-	return ev, nil
+	return mesh.SidecarEvidence(client, server), nil
 }
 
 // datapathEvidence reads each agent's status and sums the two pods'
@@ -202,19 +195,12 @@ func (s *step) datapathEvidence(ctx context.Context) (map[string]int64, error) {
 			ev["agents_enabled"]++
 		}
 		for _, p := range st.Pods {
-			role := ""
 			switch p.Name {
 			case s.server.Name:
-				role = "server"
+				mesh.AddPodCounters(ev, "server", p.Counters)
 			case s.clientName():
-				role = "client"
-			default:
-				continue
+				mesh.AddPodCounters(ev, "client", p.Counters)
 			}
-			ev[role+"_conns_paired"] += int64(p.ConnsPaired)
-			ev[role+"_msgs_redirected"] += int64(p.MsgsRedirected)
-			ev[role+"_bytes_redirected"] += int64(p.BytesRedirected)
-			ev[role+"_msgs_fallback"] += int64(p.MsgsFallback)
 		}
 	}
 	return ev, nil
@@ -227,11 +213,6 @@ func (s *step) datapathEvidence(ctx context.Context) (map[string]int64, error) {
 // none had no proxy and no agent.
 func (s *step) Verify(ev map[string]int64, completed int64) []string {
 	var problems []string
-	need := func(key string, least int64) {
-		if ev[key] < least || ev[key] == 0 {
-			problems = append(problems, fmt.Sprintf("%s evidence: %s = %d, want at least %d", s.mesh, key, ev[key], max(least, 1)))
-		}
-	}
 	switch s.mesh {
 	case scenarios.MeshNone:
 		for _, key := range []string{"extra_containers", "datapath_agents"} {
@@ -240,18 +221,13 @@ func (s *step) Verify(ev map[string]int64, completed int64) []string {
 			}
 		}
 	case scenarios.MeshSidecar:
-		if s.t.Protocol == scenarios.ProtocolHTTP {
-			need("client_proxy_outbound_http_requests", completed)
-			need("server_proxy_inbound_http_requests", completed)
-		} else {
-			need("client_proxy_outbound_tcp_connections", int64(s.t.Connections))
-			need("server_proxy_inbound_tcp_connections", int64(s.t.Connections))
-		}
+		problems = append(problems, mesh.SidecarProblems(ev, s.t.Protocol, s.t.Connections, completed, false)...)
 	case scenarios.MeshEBPF:
-		need("agents_enabled", 1)
+		if ev["agents_enabled"] == 0 {
+			problems = append(problems, "ebpf evidence: agents_enabled = 0, want at least 1")
+		}
 		if s.clientNode == s.b.serverNode {
-			need("client_msgs_redirected", completed)
-			need("server_msgs_redirected", completed)
+			problems = append(problems, mesh.RedirectProblems(ev, completed)...)
 		}
 	}
 	return problems

@@ -2,7 +2,6 @@ package mesh
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -68,20 +67,12 @@ func (m *ebpfMesh) Evidence(context.Context) (map[string]int64, error) {
 	}
 	ev := map[string]int64{"map_bytes": int64(st.MapBytes)}
 	for _, p := range st.Pods {
-		role := ""
 		switch p.Name {
 		case m.target.Client.Name:
-			role = "client"
+			AddPodCounters(ev, "client", p.Counters)
 		case m.target.Server.Name:
-			role = "server"
-		default:
-			continue
+			AddPodCounters(ev, "server", p.Counters)
 		}
-		ev[role+"_conns_paired"] = int64(p.ConnsPaired)
-		ev[role+"_msgs_redirected"] = int64(p.MsgsRedirected)
-		ev[role+"_bytes_redirected"] = int64(p.BytesRedirected)
-		ev[role+"_msgs_fallback"] = int64(p.MsgsFallback)
-		ev[role+"_policy_denied"] = int64(p.PolicyDenied)
 	}
 	if st.FastPath != nil {
 		ev["fastpath_peer_packets"] = int64(st.FastPath.Peer)
@@ -100,19 +91,10 @@ func (m *ebpfMesh) Evidence(context.Context) (map[string]int64, error) {
 // response by the server's; across nodes (where sockets are not
 // short-circuited) at least one fast-path packet per request.
 func (m *ebpfMesh) Verify(ev map[string]int64, completed int64) []string {
-	var problems []string
-	need := func(key string, min int64) {
-		if ev[key] < min || ev[key] == 0 {
-			problems = append(problems, fmt.Sprintf("ebpf evidence: %s = %d, want at least %d", key, ev[key], max(min, 1)))
-		}
-	}
 	if m.sameNode() {
-		need("client_msgs_redirected", completed)
-		need("server_msgs_redirected", completed)
-	} else {
-		need("fastpath_neigh_packets", completed)
+		return RedirectProblems(ev, completed)
 	}
-	return problems
+	return needAtLeast(ev, "fastpath_neigh_packets", completed)
 }
 
 func (m *ebpfMesh) ProxyCgroups() map[string]string { return nil }
