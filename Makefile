@@ -8,8 +8,11 @@ QUICK ?=
 SCENARIOS ?= $(if $(QUICK),scenarios/smoke.yaml,$(wildcard scenarios/*.yaml))
 # WAIVE=1 publishes numbers of meshes that failed conformance, marked as such.
 WAIVE ?=
-RUNFLAGS  ?= $(if $(QUICK),--quick,) $(if $(WAIVE),--waive-conformance,)
-CONFORMANCEFLAGS ?=
+# DATAPATH_PROBE: what the eBPF datapath does where its kernel self-test
+# fails (degrade, no-splice, required); conformance and run use the same.
+DATAPATH_PROBE ?= degrade
+RUNFLAGS  ?= $(if $(QUICK),--quick,) $(if $(WAIVE),--waive-conformance,) --datapath-probe $(DATAPATH_PROBE)
+CONFORMANCEFLAGS ?= --datapath-probe $(DATAPATH_PROBE)
 BASELINE ?= out/baseline/results.json
 GATES    ?= .github/meshbench-gates.yaml
 

@@ -68,7 +68,7 @@ enum mb_verdict {
 /* Global switches, one element, written by Go. */
 struct mb_config {
 	__u32 enabled; /* 0: no new pairs, every send takes the normal stack */
-	__u32 redirect; /* 0: pair and count, but never redirect (degraded) */
+	__u32 redirect; /* 0: never pair, never redirect (degraded) */
 	__u32 default_deny; /* a flow no rule matches is denied */
 	__u32 policy_gen; /* bumped on every policy change */
 	__u32 flags; /* MB_CFG_*, for readers in other processes */

@@ -112,6 +112,13 @@ static __always_inline void on_established(struct bpf_sock_ops *skops,
 		refuse(skops, lep, rep, &local, &remote);
 		return;
 	}
+	/* Degraded (the kernel self-test failed): no socket enters the
+	 * SOCKHASH. Membership alone changes the socket: tcp_bpf answers
+	 * FIONREAD from the redirect queue only, so bytes that came the
+	 * normal way read as 0 pending. Policy still holds at connect.
+	 */
+	if (!cfg->redirect)
+		return;
 	/* A bypassed flow never enters the SOCKHASH: it keeps the plain
 	 * kernel send path, faster for streams of small writes.
 	 */

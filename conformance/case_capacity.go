@@ -24,6 +24,9 @@ func runCapacity(e *Env) (err error) {
 	if !e.sameNode {
 		return e.NA("sockets of pods on different nodes are never short-circuited, so they take no flow map entries")
 	}
+	if why := m.degraded(); why != "" {
+		return e.NA("the datapath is degraded and short-circuits no socket, so none takes a flow map entry (%s)", why)
+	}
 	e.setStep("bringing the datapath up with %d flow entries", capacityFlows)
 	if err := m.uninstall(); err != nil {
 		return err

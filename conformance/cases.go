@@ -65,7 +65,7 @@ var Cases = []Case{
 		Checks: "a reader blocked in Go's netpoller and one in epoll_wait wake on data, and on EOF",
 		Breaks: "servers and clients hang forever although the data has arrived"},
 	{Name: "fionread", Run: runFIONREAD,
-		Checks: "ioctl(FIONREAD) on the raw fd reports pending bytes, also after a partial read",
+		Checks: "ioctl(FIONREAD) on the raw fd reports pending bytes, also after a partial read and for bytes sent after the reader's half-close",
 		Breaks: "event loops that size reads by FIONREAD (libuv, Java NIO) stall or read nothing"},
 	{Name: "nonblocking", Run: runNonblocking,
 		Checks: "a non-blocking read returns EAGAIN with nothing queued, then the data, then EAGAIN again",

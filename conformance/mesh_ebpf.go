@@ -149,16 +149,32 @@ func (m *ebpfMesh) current() (map[string]int64, error) {
 	return out, nil
 }
 
+// judge: on one node the traffic must have been redirected socket to
+// socket, unless the datapath is degraded (it redirects nothing by
+// design), where the tc fast path must have carried it, as across nodes.
 func (m *ebpfMesh) judge(delta map[string]int64, pods []local.Pod, sameNode bool) (map[string]int64, string) {
 	ev := perPod(delta, pods, "conns_paired", "msgs_redirected", "bytes_redirected", "msgs_fallback", "policy_denied", "pair_refused", "splice_refused")
 	ev["fastpath_packets"] = delta["fastpath_packets"]
 	switch {
 	case sameNode && ev["msgs_redirected"] > 0:
 		return ev, pathRedirect
-	case !sameNode && ev["fastpath_packets"] > 0:
+	case (!sameNode || m.degraded() != "") && ev["fastpath_packets"] > 0:
 		return ev, pathFastPath
 	}
 	return ev, pathFallback
+}
+
+// degraded says why the installed datapath redirects nothing ("" when it
+// redirects): its kernel self-test failed and the probe mode degrades.
+func (m *ebpfMesh) degraded() string {
+	if m.d == nil {
+		return ""
+	}
+	st, err := m.d.Status()
+	if err != nil {
+		return ""
+	}
+	return st.Degraded
 }
 
 // flows is the number of sockets in the short-circuit now.

@@ -60,7 +60,8 @@
 // kernel so far; the splice guard makes it fail with EINVAL (callers fall
 // back to read), and where the guard cannot load (no BPF LSM, no
 // trampolines) the check fails: Up refuses unless Options.Probe accepts it
-// (ProbeNoSplice, ProbeDegrade).
+// (ProbeNoSplice, ProbeDegrade). Degraded, the datapath pairs no socket:
+// traffic between pods takes the tc fast path, policy holds at connect.
 //
 // # Errors
 //

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,7 +111,13 @@ func TestSubstrateSameNodeAndCrossNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.FastPath == nil || len(st.Warnings) > 1 {
+	var other []string // warnings besides the risks no-splice accepts
+	for _, w := range st.Warnings {
+		if !strings.Contains(w, "accepted by probe mode no-splice") {
+			other = append(other, w)
+		}
+	}
+	if st.FastPath == nil || len(other) > 0 {
 		t.Fatalf("fast path not attached everywhere: %+v", st.Warnings)
 	}
 	for _, network := range []string{"tcp4", "tcp6"} {

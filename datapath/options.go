@@ -82,8 +82,11 @@ const (
 	// guard cannot load. Any other failure still fails Up. Status.Warnings
 	// records the risk taken.
 	ProbeNoSplice
-	// ProbeDegrade keeps policy, counters and events but never redirects
-	// when any check fails; Status.Degraded says why.
+	// ProbeDegrade, when any check fails, never pairs or redirects a
+	// socket: sockets stay out of the SOCKHASH (membership alone breaks
+	// FIONREAD for bytes that come the normal way), policy holds at
+	// connect, and the tc fast path still carries pod-to-pod packets where
+	// it is attached. Status.Degraded says why.
 	ProbeDegrade
 	// ProbeSkip does not run the self-test.
 	ProbeSkip

@@ -19,6 +19,7 @@ var probeChecks = []struct {
 }{
 	{CheckRedirect, checkExact},
 	{CheckFIONREAD, checkFIONREAD},
+	{CheckFIONREADHalfClose, checkFIONREADHalfClose},
 	{CheckEpoll, checkEpoll},
 	{CheckSplice, checkSplice},
 	{CheckHalfClose, checkHalfClose},
@@ -106,6 +107,48 @@ func checkFIONREAD(_ *probeRig, p *sockPair, deadline time.Time) error {
 	}
 	if n != len(want) {
 		return fmt.Errorf("FIONREAD reported %d pending bytes, want %d", n, len(want))
+	}
+	return nil
+}
+
+// checkFIONREADHalfClose: bytes the normal stack brings to a socket that
+// is still in the SOCKHASH must count too. After a redirected exchange the
+// receiver half-closes, so the sender, in CLOSE_WAIT, leaves the
+// short-circuit and sends the normal way.
+func checkFIONREADHalfClose(_ *probeRig, p *sockPair, deadline time.Time) error {
+	first := pattern(100, 8)
+	if err := writeAll(p.client, first, deadline); err != nil {
+		return err
+	}
+	if err := readFull(p.server, make([]byte, len(first)), deadline); err != nil {
+		return err
+	}
+	if err := unix.Shutdown(p.server, unix.SHUT_WR); err != nil {
+		return fmt.Errorf("shutdown(SHUT_WR): %w", err)
+	}
+	if err := waitFD(p.client, unix.POLLIN, deadline); err != nil {
+		return fmt.Errorf("waiting for the peer's FIN: %w", err)
+	}
+	tail := pattern(300, 9)
+	if err := writeAll(p.client, tail, deadline); err != nil {
+		return err
+	}
+	if err := waitFD(p.server, unix.POLLIN, deadline); err != nil {
+		return err
+	}
+	n, err := unix.IoctlGetInt(p.server, unix.SIOCINQ)
+	if err != nil {
+		return fmt.Errorf("ioctl FIONREAD: %w", err)
+	}
+	got := make([]byte, len(tail))
+	if err := readFull(p.server, got, deadline); err != nil {
+		return err
+	}
+	if !bytes.Equal(got, tail) {
+		return errors.New("bytes sent after the peer's half-close differ")
+	}
+	if n != len(tail) {
+		return fmt.Errorf("FIONREAD reported %d pending bytes for %d that came the normal way to a socket in the SOCKHASH (tcp_bpf counts only its redirect queue), want %d", n, len(tail), len(tail))
 	}
 	return nil
 }

@@ -21,18 +21,21 @@ type CheckResult struct {
 
 // Names of the checks, in the order they run.
 const (
-	CheckRedirect  = "byte-exact redirect"
-	CheckFIONREAD  = "FIONREAD"
-	CheckEpoll     = "epoll wakeup"
-	CheckSplice    = "splice"
-	CheckHalfClose = "half-close"
+	CheckRedirect = "byte-exact redirect"
+	CheckFIONREAD = "FIONREAD"
+	// CheckFIONREADHalfClose: FIONREAD of a socket in the short-circuit
+	// counts bytes that reached it the normal way (after a half-close).
+	CheckFIONREADHalfClose = "FIONREAD after half-close"
+	CheckEpoll             = "epoll wakeup"
+	CheckSplice            = "splice"
+	CheckHalfClose         = "half-close"
 )
 
 // Failed lists the failed checks the mode does not excuse.
 func (r *ProbeResult) Failed(mode ProbeMode) []CheckResult {
 	var out []CheckResult
 	for _, c := range r.Checks {
-		if c.Err == nil || (mode == ProbeNoSplice && c.Name == CheckSplice) {
+		if c.Err == nil || (mode == ProbeNoSplice && noSpliceExcuses(c.Name)) {
 			continue
 		}
 		out = append(out, c)
@@ -44,11 +47,22 @@ func (r *ProbeResult) Failed(mode ProbeMode) []CheckResult {
 func (r *ProbeResult) Warnings(mode ProbeMode) []string {
 	var out []string
 	for _, c := range r.Checks {
-		if c.Err != nil && mode == ProbeNoSplice && c.Name == CheckSplice {
+		switch {
+		case c.Err == nil || mode != ProbeNoSplice:
+		case c.Name == CheckSplice:
 			out = append(out, "splice(2) from a short-circuited socket stalls on this kernel and no splice guard could be attached; accepted by probe mode no-splice: "+c.Err.Error())
+		case c.Name == CheckFIONREADHalfClose:
+			out = append(out, "FIONREAD of a short-circuited socket misses bytes that come the normal way after a half-close; accepted by probe mode no-splice: "+c.Err.Error())
 		}
 	}
 	return out
+}
+
+// noSpliceExcuses says which failed checks probe mode no-splice accepts:
+// the splice stall, and FIONREAD's blindness after a half-close, which no
+// guard can fix (tcp_bpf answers FIONREAD from its redirect queue only).
+func noSpliceExcuses(check string) bool {
+	return check == CheckSplice || check == CheckFIONREADHalfClose
 }
 
 // Err is nil when the mode accepts r, else an error wrapping ErrProbe that
@@ -62,12 +76,13 @@ func (r *ProbeResult) Err(mode ProbeMode) error {
 	spliceOnly := true
 	for i, c := range failed {
 		parts[i] = c.Name + ": " + c.Err.Error()
-		spliceOnly = spliceOnly && c.Name == CheckSplice
+		spliceOnly = spliceOnly && noSpliceExcuses(c.Name)
 	}
-	hint := "use a newer kernel, or the probe mode \"degrade\" (policy and counters, no redirection)"
+	hint := "use a newer kernel, or the probe mode \"degrade\" (no socket short-circuited; policy at connect, counters, the tc fast path)"
 	if spliceOnly {
-		hint = "splice(2) from a TCP socket (Go's io.Copy between two TCP connections does it, HAProxy's option splice-* too) would wait forever on redirected bytes. " +
-			"Allow BPF LSM or fmod_ret programs for the splice guard, or, when no workload splices from its sockets, use the probe mode \"no-splice\""
+		hint = "splice(2) from a TCP socket (Go's io.Copy between two TCP connections does it, HAProxy's option splice-* too) would wait forever on redirected bytes, " +
+			"and FIONREAD after a half-close reads 0. Allow BPF LSM or fmod_ret programs for the splice guard, use the probe mode \"degrade\" (no socket short-circuited), " +
+			"or, when no workload splices from its sockets or sizes reads by FIONREAD on half-closed ones, \"no-splice\""
 	}
 	return fmt.Errorf("%w: %s. %s", ErrProbe, strings.Join(parts, "; "), hint)
 }

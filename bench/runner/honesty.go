@@ -58,6 +58,9 @@ func judge(rep *results.Repeat, problems []string) {
 		rep.Valid = false
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d errors (more than 1%% of requests)", rep.Errors))
 	}
+	if why := rep.MeshInfo["degraded"]; why != "" {
+		rep.Warnings = append(rep.Warnings, "eBPF datapath degraded, no socket short-circuited (the tc fast path carried the traffic): "+why)
+	}
 	if rep.Rate.Achieved < (1-rateTolerance)*rep.Rate.Requested {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("achieved %.1f/s, %.1f%% below the requested %.0f/s", rep.Rate.Achieved, 100*(1-rep.Rate.Achieved/rep.Rate.Requested), rep.Rate.Requested))
 	}

@@ -19,8 +19,10 @@ type conformanceGate struct {
 }
 
 // newConformanceGate reads the report at path. A report from another
-// kernel, CPU or build cannot vouch for this one and is bad input.
-func newConformanceGate(path string, waive bool) (*conformanceGate, error) {
+// kernel, CPU or build cannot vouch for this one and is bad input. probe
+// is the eBPF probe mode the run will use: a report that checked the
+// datapath in another mode does not vouch for ebpf.
+func newConformanceGate(path string, waive bool, probe string) (*conformanceGate, error) {
 	g := &conformanceGate{refused: map[string]string{}, waived: map[string]string{}}
 	if path == "" {
 		return g, nil
@@ -34,6 +36,9 @@ func newConformanceGate(path string, waive bool) (*conformanceGate, error) {
 	}
 	for _, m := range []string{scenarios.MeshNone, scenarios.MeshSidecar, scenarios.MeshEBPF} {
 		ok, why := r.Verdict(m)
+		if checked := r.EBPFProbe(); ok && m == scenarios.MeshEBPF && checked != probe {
+			ok, why = false, fmt.Sprintf("conformance checked the eBPF datapath with --datapath-probe %s, this run uses %s; rerun meshbench conformance with the same mode", checked, probe)
+		}
 		switch {
 		case ok:
 		case waive:

@@ -2,6 +2,7 @@ package mesh
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -38,6 +39,9 @@ type ebpfMesh struct {
 	d      *datapath.Datapath
 	target Target
 	probe  datapath.ProbeMode
+	// degraded is why the datapath redirects nothing ("" when it
+	// redirects), read once when it came up.
+	degraded string
 }
 
 // EBPF returns the Installer of mesh "ebpf": the datapath on every node of
@@ -52,7 +56,11 @@ func EBPF(probe datapath.ProbeMode) Installer {
 		if err != nil {
 			return nil, err
 		}
-		return &ebpfMesh{d: d, target: t, probe: probe}, nil
+		st, err := d.Status()
+		if err != nil {
+			return nil, errors.Join(err, d.Down())
+		}
+		return &ebpfMesh{d: d, target: t, probe: probe, degraded: st.Degraded}, nil
 	}
 }
 
@@ -89,10 +97,21 @@ func (m *ebpfMesh) Evidence(context.Context) (map[string]int64, error) {
 // Verify requires the datapath to have carried the traffic: on one node,
 // every completed request redirected by the client's socket and every
 // response by the server's; across nodes (where sockets are not
-// short-circuited) at least one fast-path packet per request.
+// short-circuited) at least one fast-path packet per request. A degraded
+// datapath short-circuits no socket, so on one node too it is judged by
+// the fast path, and every repeat says it was degraded.
 func (m *ebpfMesh) Verify(ev map[string]int64, completed int64) []string {
-	if m.sameNode() {
+	return VerifyEBPF(ev, completed, m.sameNode(), m.degraded)
+}
+
+// VerifyEBPF is Verify for any substrate: degraded is the datapath's
+// Status.Degraded ("" when it redirects).
+func VerifyEBPF(ev map[string]int64, completed int64, sameNode bool, degraded string) []string {
+	switch {
+	case sameNode && degraded == "":
 		return RedirectProblems(ev, completed)
+	case sameNode:
+		return needAtLeast(ev, "fastpath_peer_packets", completed)
 	}
 	return needAtLeast(ev, "fastpath_neigh_packets", completed)
 }

@@ -41,6 +41,8 @@ func TestVerify(t *testing.T) {
 		{"sidecar mtls plaintext", &sidecarMesh{target: tcp, mtls: true}, map[string]int64{"client_proxy_outbound_tcp_connections": 4, "server_proxy_inbound_tcp_connections": 4}, 100, "server_proxy_inbound_tls_connections = 0"},
 		{"ebpf same node redirected", &ebpfMesh{target: http}, map[string]int64{"client_msgs_redirected": 100, "server_msgs_redirected": 130}, 100, ""},
 		{"ebpf same node fell back", &ebpfMesh{target: http}, map[string]int64{"client_msgs_redirected": 0, "server_msgs_redirected": 0}, 100, "client_msgs_redirected = 0"},
+		{"ebpf same node degraded, fast path", &ebpfMesh{target: http, degraded: "splice stalls"}, map[string]int64{"fastpath_peer_packets": 300}, 100, ""},
+		{"ebpf same node degraded, nothing carried", &ebpfMesh{target: http, degraded: "splice stalls"}, map[string]int64{"client_msgs_redirected": 0}, 100, "fastpath_peer_packets = 0"},
 		{"ebpf nothing completed", &ebpfMesh{target: http}, map[string]int64{}, 0, "want at least 1"},
 		{"ebpf cross node fast path", &ebpfMesh{target: Target{Client: remote, Server: server}}, map[string]int64{"fastpath_neigh_packets": 300}, 100, ""},
 		{"ebpf cross node no fast path", &ebpfMesh{target: Target{Client: remote, Server: server}}, map[string]int64{"client_msgs_redirected": 500}, 100, "fastpath_neigh_packets = 0"},
