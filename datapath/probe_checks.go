@@ -88,22 +88,31 @@ func checkExact(_ *probeRig, p *sockPair, deadline time.Time) error {
 	return nil
 }
 
+// sendPending sends b from client to server, reads FIONREAD on the server
+// once the bytes are readable, then reads them.
+func sendPending(p *sockPair, b []byte, deadline time.Time) (pending int, got []byte, err error) {
+	if err := writeAll(p.client, b, deadline); err != nil {
+		return 0, nil, err
+	}
+	if err := waitFD(p.server, unix.POLLIN, deadline); err != nil {
+		return 0, nil, err
+	}
+	if pending, err = unix.IoctlGetInt(p.server, unix.SIOCINQ); err != nil {
+		return 0, nil, fmt.Errorf("ioctl FIONREAD: %w", err)
+	}
+	got = make([]byte, len(b))
+	return pending, got, readFull(p.server, got, deadline)
+}
+
 // checkFIONREAD: the receiver must see redirected bytes as pending.
 func checkFIONREAD(_ *probeRig, p *sockPair, deadline time.Time) error {
 	want := pattern(1000, 2)
-	if err := writeAll(p.client, want, deadline); err != nil {
-		return err
-	}
-	if err := waitFD(p.server, unix.POLLIN, deadline); err != nil {
-		return err
-	}
-	n, err := unix.IoctlGetInt(p.server, unix.SIOCINQ)
+	n, got, err := sendPending(p, want, deadline)
 	if err != nil {
-		return fmt.Errorf("ioctl FIONREAD: %w", err)
-	}
-	got := make([]byte, len(want))
-	if err := readFull(p.server, got, deadline); err != nil {
 		return err
+	}
+	if !bytes.Equal(got, want) {
+		return errors.New("bytes differ")
 	}
 	if n != len(want) {
 		return fmt.Errorf("FIONREAD reported %d pending bytes, want %d", n, len(want))
@@ -130,18 +139,8 @@ func checkFIONREADHalfClose(_ *probeRig, p *sockPair, deadline time.Time) error 
 		return fmt.Errorf("waiting for the peer's FIN: %w", err)
 	}
 	tail := pattern(300, 9)
-	if err := writeAll(p.client, tail, deadline); err != nil {
-		return err
-	}
-	if err := waitFD(p.server, unix.POLLIN, deadline); err != nil {
-		return err
-	}
-	n, err := unix.IoctlGetInt(p.server, unix.SIOCINQ)
+	n, got, err := sendPending(p, tail, deadline)
 	if err != nil {
-		return fmt.Errorf("ioctl FIONREAD: %w", err)
-	}
-	got := make([]byte, len(tail))
-	if err := readFull(p.server, got, deadline); err != nil {
 		return err
 	}
 	if !bytes.Equal(got, tail) {
