@@ -170,11 +170,7 @@ func (m *ebpfMesh) degraded() string {
 	if m.d == nil {
 		return ""
 	}
-	st, err := m.d.Status()
-	if err != nil {
-		return ""
-	}
-	return st.Degraded
+	return m.d.Degraded()
 }
 
 // flows is the number of sockets in the short-circuit now.

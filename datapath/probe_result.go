@@ -58,6 +58,16 @@ func (r *ProbeResult) Warnings(mode ProbeMode) []string {
 	return out
 }
 
+// Degraded is what a datapath degraded by r says (Status.Degraded): the
+// failed checks by name; Err has each one's detail and what to do.
+func (r *ProbeResult) Degraded(mode ProbeMode) string {
+	var names []string
+	for _, c := range r.Failed(mode) {
+		names = append(names, c.Name)
+	}
+	return "kernel self-test failed (" + strings.Join(names, ", ") + "): no socket is short-circuited"
+}
+
 // noSpliceExcuses says which failed checks probe mode no-splice accepts:
 // the splice stall, and FIONREAD's blindness after a half-close, which no
 // guard can fix (tcp_bpf answers FIONREAD from its redirect queue only).

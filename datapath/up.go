@@ -59,7 +59,7 @@ func Up(ctx context.Context, opts Options) (_ *Datapath, err error) {
 			if opts.Probe != ProbeDegrade {
 				return nil, perr
 			}
-			d.degraded = perr.Error()
+			d.degraded = res.Degraded(opts.Probe)
 		}
 		d.warnings = res.Warnings(opts.Probe)
 		spliceStalls = len(d.warnings) > 0
@@ -218,6 +218,10 @@ func removeMemlock() error {
 
 // Instance is the instance name.
 func (d *Datapath) Instance() string { return d.instance }
+
+// Degraded says why the datapath redirects nothing, "" when it redirects
+// (Status.Degraded without reading the maps).
+func (d *Datapath) Degraded() string { return d.degraded }
 
 // Close releases this process's handles. The datapath keeps running.
 func (d *Datapath) Close() error {

@@ -2,7 +2,6 @@ package mesh
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -40,7 +39,7 @@ type ebpfMesh struct {
 	target Target
 	probe  datapath.ProbeMode
 	// degraded is why the datapath redirects nothing ("" when it
-	// redirects), read once when it came up.
+	// redirects), fixed when it came up.
 	degraded string
 }
 
@@ -56,11 +55,7 @@ func EBPF(probe datapath.ProbeMode) Installer {
 		if err != nil {
 			return nil, err
 		}
-		st, err := d.Status()
-		if err != nil {
-			return nil, errors.Join(err, d.Down())
-		}
-		return &ebpfMesh{d: d, target: t, probe: probe, degraded: st.Degraded}, nil
+		return &ebpfMesh{d: d, target: t, probe: probe, degraded: d.Degraded()}, nil
 	}
 }
 
@@ -101,16 +96,10 @@ func (m *ebpfMesh) Evidence(context.Context) (map[string]int64, error) {
 // datapath short-circuits no socket, so on one node too it is judged by
 // the fast path, and every repeat says it was degraded.
 func (m *ebpfMesh) Verify(ev map[string]int64, completed int64) []string {
-	return VerifyEBPF(ev, completed, m.sameNode(), m.degraded)
-}
-
-// VerifyEBPF is Verify for any substrate: degraded is the datapath's
-// Status.Degraded ("" when it redirects).
-func VerifyEBPF(ev map[string]int64, completed int64, sameNode bool, degraded string) []string {
 	switch {
-	case sameNode && degraded == "":
+	case m.sameNode() && m.degraded == "":
 		return RedirectProblems(ev, completed)
-	case sameNode:
+	case m.sameNode():
 		return needAtLeast(ev, "fastpath_peer_packets", completed)
 	}
 	return needAtLeast(ev, "fastpath_neigh_packets", completed)
