@@ -81,7 +81,7 @@ func (e *Env) dialRetry(port uint16, dst netip.AddrPort) (*net.TCPConn, error) {
 // checkNoLeak waits for the datapath's flow map to empty (closing sockets
 // leave it on their last state change) and fails when it does not.
 func (e *Env) checkNoLeak() error {
-	m, ok := e.mesh.(*ebpfMesh)
+	m, ok := e.mesh.(flowMesh)
 	if !ok {
 		return nil
 	}

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/meshbench/meshbench/datapath"
 	"github.com/meshbench/meshbench/internal/mesh"
@@ -19,34 +18,17 @@ type ebpfMesh struct {
 	c        *local.Cluster
 	probe    datapath.ProbeMode
 	maxFlows int // 0: the datapath's default
-	selfTest map[string]string
+	selfTest kernelSelfTest
 	d        *datapath.Datapath
 	base     map[string]int64 // counters of instances taken down
 }
 
 func newEBPF(ctx context.Context, c *local.Cluster, probe datapath.ProbeMode) (*ebpfMesh, error) {
-	m := &ebpfMesh{c: c, probe: probe, base: map[string]int64{}, selfTest: map[string]string{}}
-	// The kernel self-test on its own first, so the report shows every
-	// check whatever the probe mode excuses.
-	var res *datapath.ProbeResult
-	err := exclusive(func() (err error) {
-		res, err = datapath.Probe(ctx)
-		return err
-	})
+	st, err := runSelfTest(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("kernel self-test: %w", err)
+		return nil, err
 	}
-	for _, ch := range res.Checks {
-		v := "ok"
-		if ch.Err != nil {
-			v = "FAILED: " + ch.Err.Error()
-		}
-		m.selfTest["selftest "+ch.Name] = v
-	}
-	m.selfTest["splice_guard"] = res.Guard
-	if res.Guard == "" {
-		m.selfTest["splice_guard"] = "none (no BPF LSM or fmod_ret here)"
-	}
+	m := &ebpfMesh{c: c, probe: probe, base: map[string]int64{}, selfTest: st}
 	// A pinned instance of this cluster's name can only be left from a
 	// crashed earlier run of the same cluster, which Up just replaced.
 	if err := datapath.Down(mesh.DatapathInstance(c.Name())); err != nil {
@@ -109,14 +91,7 @@ func (m *ebpfMesh) info() map[string]string {
 	return i
 }
 
-// spliceStalls reports the kernel self-test's splice finding, "" when
-// splice from a short-circuited socket works or is refused by the guard.
-func (m *ebpfMesh) spliceStalls() string {
-	if v := m.selfTest["selftest "+datapath.CheckSplice]; strings.HasPrefix(v, "FAILED") {
-		return "the datapath's own kernel self-test found this (splice check " + v + "; splice guard: " + m.selfTest["splice_guard"] + ")"
-	}
-	return ""
-}
+func (m *ebpfMesh) spliceStalls() string { return m.selfTest.spliceStalls() }
 
 func (m *ebpfMesh) counters(context.Context) (map[string]int64, error) {
 	cur, err := m.current()
@@ -133,35 +108,11 @@ func (m *ebpfMesh) current() (map[string]int64, error) {
 	if err != nil {
 		return out, err
 	}
-	for _, p := range st.Pods {
-		for k, v := range map[string]uint64{
-			"conns_paired": p.ConnsPaired, "msgs_redirected": p.MsgsRedirected, "bytes_redirected": p.BytesRedirected,
-			"msgs_fallback": p.MsgsFallback, "policy_denied": p.PolicyDenied, "pair_refused": p.PairRefused,
-			"splice_refused": p.SpliceRefused,
-		} {
-			out[p.Name+"/"+k] = int64(v)
-		}
-	}
-	if st.FastPath != nil {
-		out["fastpath_packets"] = int64(st.FastPath.Peer + st.FastPath.Neigh)
-		out["fastpath_passed"] = int64(st.FastPath.Pass)
-	}
-	return out, nil
+	return statusCounters(st), nil
 }
 
-// judge: on one node the traffic must have been redirected socket to
-// socket, unless the datapath is degraded (it redirects nothing by
-// design), where the tc fast path must have carried it, as across nodes.
 func (m *ebpfMesh) judge(delta map[string]int64, pods []local.Pod, sameNode bool) (map[string]int64, string) {
-	ev := perPod(delta, pods, "conns_paired", "msgs_redirected", "bytes_redirected", "msgs_fallback", "policy_denied", "pair_refused", "splice_refused")
-	ev["fastpath_packets"] = delta["fastpath_packets"]
-	switch {
-	case sameNode && ev["msgs_redirected"] > 0:
-		return ev, pathRedirect
-	case (!sameNode || m.degraded() != "") && ev["fastpath_packets"] > 0:
-		return ev, pathFastPath
-	}
-	return ev, pathFallback
+	return judgeEBPF(delta, pods, sameNode, m.degraded() != "")
 }
 
 // degraded says why the installed datapath redirects nothing ("" when it
@@ -185,18 +136,6 @@ func (m *ebpfMesh) flows() (int, error) {
 	return st.Flows, nil
 }
 
-// waitFlows waits until the flow map holds at most want sockets (closing
-// sockets leave it on their last state change) and returns the count.
 func (m *ebpfMesh) waitFlows(ctx context.Context, want int) (int, error) {
-	for {
-		n, err := m.flows()
-		if err != nil || n <= want {
-			return n, err
-		}
-		select {
-		case <-ctx.Done():
-			return n, nil
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	return waitFlows(ctx, m.flows, want)
 }

@@ -45,7 +45,7 @@ func (s *suite) runOne(ctx context.Context, c Case, m meshUnderTest, v variant) 
 	res := Result{Case: c.Name, Mesh: m.name(), Placement: v.placement(), Family: v.family()}
 	s.runs++
 	e := &Env{
-		pods: s.cluster.Pods(), mesh: m, sameNode: v.sameNode, v6: v.v6,
+		pods: s.pods, mesh: m, sameNode: v.sameNode, v6: v.v6,
 		port: uint16(firstPort + portsPerRun*s.runs), used: map[string]local.Pod{}, ev: map[string]int64{},
 	}
 	before, err := m.counters(ctx)
@@ -114,7 +114,7 @@ const firstPort = 20000
 
 // explain adds what the mesh itself knows about a failure.
 func (s *suite) explain(c Case, m meshUnderTest, st Status) string {
-	em, ok := m.(*ebpfMesh)
+	em, ok := m.(ebpfDatapath)
 	if !ok || st != StatusFail || !c.Splice {
 		return ""
 	}

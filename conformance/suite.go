@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/meshbench/meshbench/bench/fingerprint"
 	"github.com/meshbench/meshbench/datapath"
 	baseline "github.com/meshbench/meshbench/envoy-baseline"
 	"github.com/meshbench/meshbench/internal/substrate/local"
@@ -30,6 +29,10 @@ type Config struct {
 	Meshes  []string // default AllMeshes
 	Run     string   // regular expression selecting cases by name; "" runs all
 	Cluster string   // the local cluster to create (and remove); default "conformance"
+	// Substrate is where the pods live: SubstrateLocal (default) or
+	// SubstrateKind, on the cluster Kind names.
+	Substrate string
+	Kind      *KindConfig
 	// Probe is what the datapath does with its kernel self-test: the
 	// suite runs it with ProbeNoSplice by default so the datapath comes up
 	// where splice(2) stalls, and the splice cases then show the finding.
@@ -58,6 +61,13 @@ func (c Config) Normalize() (Config, error) {
 	if c.Cluster == "" {
 		c.Cluster = "conformance"
 	}
+	switch c.Substrate {
+	case "":
+		c.Substrate = SubstrateLocal
+	case SubstrateLocal, SubstrateKind:
+	default:
+		return c, fmt.Errorf("%w: substrate %q: want %s or %s", ErrInvalid, c.Substrate, SubstrateLocal, SubstrateKind)
+	}
 	re, err := regexp.Compile(c.Run)
 	if err != nil {
 		return c, fmt.Errorf("%w: run pattern: %v", ErrInvalid, err)
@@ -85,10 +95,11 @@ func CaseNames() []string {
 }
 
 type suite struct {
-	cfg     Config
-	cluster *local.Cluster
-	report  *Report
-	runs    int
+	cfg    Config
+	topo   topology
+	pods   []local.Pod // the current mesh's, node-major
+	report *Report
+	runs   int
 }
 
 // Run creates the topology, runs the selected cases against each mesh in
@@ -101,24 +112,26 @@ func Run(ctx context.Context, cfg Config) (_ *Report, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &suite{cfg: cfg, report: &Report{
-		Schema: Schema, Env: fingerprint.Collect("local"), Command: cfg.Command,
-		Cluster: cfg.Cluster, Started: time.Now(),
-	}}
-	for _, c := range cfg.cases {
-		s.report.Cases = append(s.report.Cases, CaseInfo{Name: c.Name, Checks: c.Checks, Breaks: c.Breaks})
+	if cfg.Substrate == SubstrateKind && (cfg.Kind == nil || cfg.Kind.Cluster == nil) {
+		return nil, errNoKind
 	}
-	s.cluster, err = local.Up(ctx, local.Config{Name: cfg.Cluster, Nodes: 2, PodsPerNode: podsPerNode})
+	s := &suite{cfg: cfg}
+	s.topo, err = newTopology(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create the conformance topology: %w", err)
 	}
 	defer func() {
-		// No socket is being made in a pod, so this process is in none
-		// of the cgroups Down kills.
-		if derr := exclusive(s.cluster.Down); derr != nil {
+		if derr := s.topo.down(context.WithoutCancel(ctx)); derr != nil {
 			err = errors.Join(err, derr)
 		}
 	}()
+	s.report = &Report{
+		Schema: Schema, Env: s.topo.env(), Command: cfg.Command,
+		Cluster: cfg.Cluster, Started: time.Now(),
+	}
+	for _, c := range cfg.cases {
+		s.report.Cases = append(s.report.Cases, CaseInfo{Name: c.Name, Checks: c.Checks, Breaks: c.Breaks})
+	}
 	for _, name := range cfg.Meshes {
 		s.runMesh(ctx, name)
 	}
@@ -135,7 +148,8 @@ func Run(ctx context.Context, cfg Config) (_ *Report, err error) {
 // removes it.
 func (s *suite) runMesh(ctx context.Context, name string) {
 	mr := MeshReport{Name: name}
-	m, err := s.install(ctx, name)
+	m, pods, err := s.topo.install(ctx, name)
+	s.pods = pods
 	if err != nil {
 		mr.Error = err.Error()
 		if m != nil {
@@ -151,6 +165,8 @@ func (s *suite) runMesh(ctx context.Context, name string) {
 				res = Result{Case: c.Name, Mesh: name, Placement: v.placement(), Family: v.family(), Status: StatusNotRun, Detail: "interrupted"}
 			case c.appliesTo(name) != "":
 				res = Result{Case: c.Name, Mesh: name, Placement: v.placement(), Family: v.family(), Status: StatusNA, Detail: c.appliesTo(name)}
+			case s.topo.na(c, name, v) != "":
+				res = Result{Case: c.Name, Mesh: name, Placement: v.placement(), Family: v.family(), Status: StatusNA, Detail: s.topo.na(c, name, v)}
 			case m == nil:
 				res = Result{Case: c.Name, Mesh: name, Placement: v.placement(), Family: v.family(), Status: StatusFail, Detail: "mesh not installed: " + mr.Error}
 			default:
@@ -173,28 +189,10 @@ func (s *suite) runMesh(ctx context.Context, name string) {
 			mr.Error = joinNonEmpty("; ", mr.Error, "remove: "+err.Error())
 		}
 	}
-	s.report.Meshes = append(s.report.Meshes, mr)
-}
-
-// install installs mesh name on the whole cluster. On error the mesh, when
-// not nil, can still describe itself (the eBPF self-test's findings).
-func (s *suite) install(ctx context.Context, name string) (meshUnderTest, error) {
-	switch name {
-	case MeshSidecar:
-		m, err := newSidecar(ctx, s.cluster, s.cfg.Sidecar)
-		if err != nil {
-			return nil, err
-		}
-		return m, nil
-	case MeshEBPF:
-		m, err := newEBPF(ctx, s.cluster, s.cfg.Probe)
-		if m == nil {
-			return nil, err
-		}
-		return m, err
+	if err := s.topo.release(context.WithoutCancel(ctx)); err != nil {
+		mr.Error = joinNonEmpty("; ", mr.Error, "remove its pods: "+err.Error())
 	}
-	m := &noMesh{c: s.cluster}
-	return m, m.install(ctx)
+	s.report.Meshes = append(s.report.Meshes, mr)
 }
 
 func installed(m meshUnderTest) bool {
@@ -203,6 +201,8 @@ func installed(m meshUnderTest) bool {
 		return m.d != nil
 	case *sidecarMesh:
 		return m.s != nil
+	case interface{ isInstalled() bool }:
+		return m.isInstalled()
 	}
 	return true
 }

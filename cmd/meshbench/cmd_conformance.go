@@ -23,7 +23,9 @@ type conformanceFlags struct {
 	cluster string
 	probe   string
 	list    bool
+	keep    bool
 	sidecar baseline.Options
+	sub     substrateFlags
 }
 
 func newConformanceCommand() *cobra.Command {
@@ -38,6 +40,13 @@ matrix, writes DIR/conformance.json and DIR/conformance.md with every result
 and the mesh's own evidence (eBPF redirect and fast-path counters, proxy
 counters), and removes everything again, also on Ctrl-C.
 
+With --substrate kind the suite runs on a two-node kind cluster that it
+creates (or reuses with --kubeconfig) and deletes unless --keep: a fresh set
+of idle pods per mesh (the sidecar injected as Kubernetes runs it, the eBPF
+datapath as the node agent DaemonSet), entered from this host, whose kernel
+the nodes share. Pods there are IPv4 only, and cases Kubernetes cannot give
+(removing a running pod's sidecar) are n/a with the reason.
+
 A case the mesh did not carry (the eBPF datapath fell back to the normal stack,
 no proxy saw the connection) is "pass (fallback)", never a datapath pass.
 Exit status 1 when any case failed for any mesh: publish no numbers for it.`,
@@ -46,11 +55,23 @@ Exit status 1 when any case failed for any mesh: publish no numbers for it.`,
 			if f.list {
 				return listCases(cmd)
 			}
+			if err := f.sub.validate(); err != nil {
+				return err
+			}
 			cfg, err := f.config(cmd)
 			if err != nil {
 				return err
 			}
+			var kr *kindRun
+			if f.sub.kind() {
+				if kr, cfg.Kind, err = startConformanceKind(cmd.Context(), cmd.ErrOrStderr(), f); err != nil {
+					return err
+				}
+			}
 			rep, runErr := conformance.Run(cmd.Context(), cfg)
+			if kr != nil {
+				runErr = errors.Join(runErr, kr.stop(cmd.Context(), f.out, conformanceFailure(rep, runErr), f.keep))
+			}
 			if rep == nil {
 				return conformanceErr(runErr, f.cluster)
 			}
@@ -82,6 +103,8 @@ Exit status 1 when any case failed for any mesh: publish no numbers for it.`,
 	fl.StringVar(&f.sidecar.Proxy, "sidecar", baseline.ProxyAuto, "sidecar proxy: envoy, haproxy or auto")
 	fl.BoolVar(&f.sidecar.MTLS, "mtls", false, "mutual TLS between sidecars")
 	fl.BoolVar(&f.list, "list", false, "list the cases and what a user would see if each broke, then exit")
+	fl.BoolVar(&f.keep, "keep", false, "with --substrate kind: leave the cluster up afterwards (remove it with meshbench down --substrate kind)")
+	addSubstrateFlags(cmd, &f.sub)
 	return cmd
 }
 
@@ -89,14 +112,14 @@ Exit status 1 when any case failed for any mesh: publish no numbers for it.`,
 // 2 on bad input and 3 when the host lacks what a requested mesh needs.
 func (f conformanceFlags) config(cmd *cobra.Command) (conformance.Config, error) {
 	if f.probe == "" {
-		f.probe = defaultProbe(false)
+		f.probe = defaultProbe(f.sub.kind())
 	}
 	probe, err := datapath.ParseProbeMode(f.probe)
 	if err != nil {
 		return conformance.Config{}, badInputf("--datapath-probe: %v", err)
 	}
 	cfg := conformance.Config{
-		Meshes: f.meshes, Run: f.run, Cluster: f.cluster, Probe: probe, Sidecar: f.sidecar,
+		Meshes: f.meshes, Run: f.run, Cluster: f.cluster, Probe: probe, Sidecar: f.sidecar, Substrate: f.sub.name,
 		Progress: cmd.ErrOrStderr(), Command: "meshbench " + strings.Join(os.Args[1:], " "),
 	}
 	if cfg, err = cfg.Normalize(); err != nil {
@@ -107,6 +130,11 @@ func (f conformanceFlags) config(cmd *cobra.Command) (conformance.Config, error)
 	}
 	if err := privilege.Check(); err != nil {
 		return cfg, environment(err)
+	}
+	if f.sub.kind() {
+		// The meshes run in the cluster's images: nothing to find here.
+		cfg.Sidecar, err = kindSidecar(cfg.Sidecar)
+		return cfg, err
 	}
 	for _, m := range cfg.Meshes {
 		switch m {

@@ -3,16 +3,13 @@ package kubestep
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/netip"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/meshbench/meshbench/datapath"
 	baseline "github.com/meshbench/meshbench/envoy-baseline"
 	"github.com/meshbench/meshbench/internal/kubemesh"
 	"github.com/meshbench/meshbench/internal/kubemesh/agent"
@@ -55,34 +52,8 @@ func (s *step) installDatapath(ctx context.Context) error {
 	if _, err := c.AppsV1().DaemonSets(kind.Namespace).Create(ctx, ds, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("create daemonset %s: %w", ds.Name, err)
 	}
-	want := map[string]bool{s.b.serverNode: true, s.clientNode: true}
-	deadline := time.Now().Add(agentTimeout)
-	for {
-		pods, err := c.CoreV1().Pods(kind.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "meshbench.io/daemonset=" + ds.Name})
-		if err != nil {
-			return fmt.Errorf("list datapath agents: %w", err)
-		}
-		s.agents = map[string]string{}
-		var waiting []string
-		for _, p := range pods.Items {
-			if want[p.Spec.NodeName] && ready(&p) {
-				s.agents[p.Spec.NodeName] = p.Name
-			} else if want[p.Spec.NodeName] {
-				waiting = append(waiting, p.Name+" "+phase(&p))
-			}
-		}
-		if len(s.agents) == len(want) {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("datapath agents not ready after %s on %d of %d nodes: %s", agentTimeout, len(want)-len(s.agents), len(want), strings.Join(waiting, "; "))
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+	s.agents, err = WaitAgents(ctx, s.b.o.Cluster, ds.Name, []string{s.b.serverNode, s.clientNode})
+	return err
 }
 
 func ready(p *corev1.Pod) bool {
@@ -181,18 +152,16 @@ func (s *step) sidecarEvidence(ctx context.Context) (map[string]int64, error) {
 func (s *step) datapathEvidence(ctx context.Context) (map[string]int64, error) {
 	ev := map[string]int64{"agents": int64(len(s.agents))}
 	for node, pod := range s.agents {
-		var out, errb bytes.Buffer
-		cmd := []string{"meshbench", "datapath", "status", "--instance", kubemesh.AgentInstance(s.b.o.Cluster.Name(), node), "--json"}
-		if err := s.b.o.Cluster.Exec(ctx, pod, kubemesh.AgentContainer, cmd, nil, &out, &errb); err != nil {
-			return nil, fmt.Errorf("read datapath status on %s: %w: %s", node, err, errb.String())
-		}
-		var st datapath.Status
-		if err := json.Unmarshal(out.Bytes(), &st); err != nil {
-			return nil, fmt.Errorf("datapath status on %s: %w", node, err)
+		st, err := AgentStatus(ctx, s.b.o.Cluster, pod, node)
+		if err != nil {
+			return nil, err
 		}
 		ev["map_bytes"] += int64(st.MapBytes)
 		if st.Enabled {
 			ev["agents_enabled"]++
+		}
+		if st.Degraded != "" {
+			ev["agents_degraded"]++
 		}
 		for _, p := range st.Pods {
 			switch p.Name {
@@ -227,6 +196,9 @@ func (s *step) Verify(ev map[string]int64, completed int64) []string {
 			problems = append(problems, "ebpf evidence: agents_enabled = 0, want at least 1")
 		}
 		if s.clientNode == s.b.serverNode {
+			if ev["agents_degraded"] > 0 {
+				problems = append(problems, fmt.Sprintf("ebpf evidence: agents_degraded = %d, want 0: the kernel self-test failed and --datapath-probe degrade turned redirection off, and the kind node agents have no tc fast path to carry traffic instead (use --datapath-probe no-splice on kind)", ev["agents_degraded"]))
+			}
 			problems = append(problems, mesh.RedirectProblems(ev, completed)...)
 		}
 	}
