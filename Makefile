@@ -16,7 +16,7 @@ CONFORMANCEFLAGS ?= --datapath-probe $(DATAPATH_PROBE)
 BASELINE ?= out/baseline/results.json
 GATES    ?= .github/meshbench-gates.yaml
 
-.PHONY: help build bench conformance gate test lint generate down clean
+.PHONY: help build bench conformance crosscheck gate test lint generate down clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,11 @@ conformance: ## Check that every mesh delivers traffic correctly; writes out/lat
 	hack/deps.sh bench
 	$(MAKE) --no-print-directory build
 	$(BIN) conformance --out $(OUT) $(CONFORMANCEFLAGS)
+
+crosscheck: ## Measure the same pods with iperf3, wrk and meshbench, interleaved; writes out/crosscheck/crosscheck.json, exit 1 when they differ by more than 15%
+	hack/deps.sh bench
+	$(MAKE) --no-print-directory build
+	$(BIN) crosscheck --out out/crosscheck
 
 gate: ## Quick benchmark, then compare with BASELINE using GATES: exit 1 on a regression (baseline: cp out/latest/results.json out/baseline/)
 	$(MAKE) --no-print-directory bench QUICK=1

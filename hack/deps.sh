@@ -9,6 +9,8 @@ declare -A need=(
 	[ip]=iproute2
 	[haproxy]=haproxy # the sidecar proxy where no envoy binary exists
 	[nft]=nftables    # tests read the sidecar capture rules back with nft
+	[iperf3]=iperf3   # meshbench crosscheck: the stream reference
+	[wrk]=wrk         # meshbench crosscheck: the HTTP reference
 )
 
 die() { echo "meshbench: $*" >&2; exit 3; }

@@ -35,6 +35,10 @@ type Result struct {
 	// Bytes is what a stream received in the window; a stream's Completed
 	// counts whole messages (Bytes / PayloadBytes).
 	Bytes int64 `json:"bytes,omitempty"`
+	// KernelBytes is what the kernel counted into the streams' sockets
+	// over the same window (TCP_INFO bytes_received), 0 where it could not
+	// be read for every stream (another platform, a stream reopened).
+	KernelBytes int64 `json:"kernel_bytes,omitempty"`
 
 	// Latency runs from the intended send time to the last response byte,
 	// corrected for coordinated omission (closed loop: from the actual send).
@@ -64,7 +68,7 @@ func collect(cfg *Config, pl *plan, win window, workers []*worker) Result {
 	}
 	wakeLag := hist.New()
 	var warmupErrors int64
-	precise := true
+	precise, kernelOK := true, cfg.Protocol == ProtocolStream
 	for _, w := range workers {
 		// Same geometry everywhere: merging drops nothing.
 		w.latency.MergeInto(r.Latency)
@@ -76,6 +80,8 @@ func collect(cfg *Config, pl *plan, win window, workers []*worker) Result {
 		r.Unsent += w.unsent
 		r.Queued += w.queued
 		r.Bytes += w.bytes
+		r.KernelBytes += w.kernelBytes
+		kernelOK = kernelOK && w.kernelOK
 		warmupErrors += w.warmupErrors
 		precise = precise && w.pacer.precise()
 		for _, s := range w.samples {
@@ -83,6 +89,9 @@ func collect(cfg *Config, pl *plan, win window, workers []*worker) Result {
 				r.ErrorSamples = append(r.ErrorSamples, s)
 			}
 		}
+	}
+	if !kernelOK {
+		r.KernelBytes = 0
 	}
 	if cfg.Protocol == ProtocolStream && cfg.PayloadBytes > 0 {
 		r.Completed = r.Bytes / int64(cfg.PayloadBytes)
@@ -118,6 +127,10 @@ func warnings(r *Result, wakeLag *hdrhistogram.Histogram, warmupErrors int64, pr
 		add("send lag p99 %v: %d requests waited for an earlier response on their connection; the target stalled, or there are too few connections for the rate",
 			lag, r.Queued)
 	}
+	if d := r.Bytes - r.KernelBytes; r.KernelBytes > 0 && max(d, -d) > max(r.KernelBytes/20, maxQueuedStreamBytes) {
+		add("the stream reader counted %d bytes in the window, the kernel %d (TCP_INFO): more apart than the receive queue explains, so the reader miscounts",
+			r.Bytes, r.KernelBytes)
+	}
 	if r.Errors > 0 {
 		add("%d of %d requests failed (%.2f%%), kept out of the latencies",
 			r.Errors, r.Errors+r.Completed, 100*float64(r.Errors)/float64(r.Errors+r.Completed))
@@ -133,6 +146,11 @@ func warnings(r *Result, wakeLag *hdrhistogram.Histogram, warmupErrors int64, pr
 	}
 	return ws
 }
+
+// maxQueuedStreamBytes bounds what the reader's and the kernel's counts of
+// a window may differ by without a miscount: the receive queue at either
+// end (net.ipv4.tcp_rmem's default maximum is 6 MiB), twice, with room.
+const maxQueuedStreamBytes = 16 << 20
 
 func p99(h *hdrhistogram.Histogram) time.Duration {
 	return time.Duration(h.ValueAtPercentile(99))

@@ -2,8 +2,11 @@ package loadgen
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/meshbench/meshbench/bench/hist"
 )
 
 // TestStream: a stream counts the bytes that arrive in the window, in whole
@@ -22,6 +25,11 @@ func TestStream(t *testing.T) {
 	}
 	if res.Latency.TotalCount() != 0 || len(res.Warnings) != 0 {
 		t.Fatalf("a stream has no latency or warnings: %d, %q", res.Latency.TotalCount(), res.Warnings)
+	}
+	// The kernel counted the same window into the sockets, up to what sat
+	// in their receive queues at either end.
+	if d := res.Bytes - res.KernelBytes; res.KernelBytes == 0 || max(d, -d) > maxQueuedStreamBytes {
+		t.Fatalf("reader counted %d bytes, the kernel %d", res.Bytes, res.KernelBytes)
 	}
 	// The window is measured: the server wrote at least what was counted.
 	if st := s.Stats(); st.StreamConns != 2 || st.StreamBytes < res.Bytes {
@@ -75,5 +83,26 @@ func TestChurnOpenLoop(t *testing.T) {
 	// when the window ends, but every due one is accounted for.
 	if due := res.Completed + res.Unsent; res.Errors != 0 || res.Completed == 0 || due < 90 || due > 101 {
 		t.Fatalf("completed %d unsent %d errors %d %q, want 100 due", res.Completed, res.Unsent, res.Errors, res.ErrorSamples)
+	}
+}
+
+// TestStreamMiscountWarns: a reader count the kernel's does not back is
+// flagged, one within the receive queue's slack is not.
+func TestStreamMiscountWarns(t *testing.T) {
+	for _, tt := range []struct {
+		bytes, kernel int64
+		warn          bool
+	}{
+		{1 << 30, 1<<30 + 4<<20, false},     // queue slack
+		{3 << 30, 1 << 30, true},            // counted three times what arrived
+		{1 << 30, 0, false},                 // no kernel count: nothing to compare
+		{100 << 20, 100<<20 - 20<<20, true}, // 20 MiB apart, past the slack
+	} {
+		r := Result{Config: Config{Protocol: ProtocolStream}, Completed: 1, Bytes: tt.bytes, KernelBytes: tt.kernel, SendLag: hist.New()}
+		ws := warnings(&r, hist.New(), 0, true)
+		got := len(ws) == 1 && strings.Contains(ws[0], "the reader miscounts")
+		if got != tt.warn || (!tt.warn && len(ws) != 0) {
+			t.Errorf("bytes %d kernel %d: warnings %q, want a miscount warning %v", tt.bytes, tt.kernel, ws, tt.warn)
+		}
 	}
 }

@@ -32,7 +32,12 @@ type worker struct {
 	completed, errors, unsent, queued int64
 	warmupErrors                      int64
 	bytes                             int64 // stream bytes received in the window
-	samples                           []string
+	// kernelBytes is what the kernel counted into the stream's socket over
+	// the same reads (tcpi_bytes_received), kernelOK whether that count
+	// covers the whole window: one connection, readable TCP_INFO.
+	kernelBytes int64
+	kernelOK    bool
+	samples     []string
 }
 
 func newWorker(id int, p *plan, sess *session, pc *pacer) *worker {

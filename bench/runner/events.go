@@ -40,6 +40,9 @@ type LoadReport struct {
 	ErrorSamples []string `json:"error_samples"`
 	// Bytes is what a stream received in the window.
 	Bytes int64 `json:"bytes,omitempty"`
+	// KernelBytes is the kernel's count of the same window (TCP_INFO), 0
+	// when unknown.
+	KernelBytes int64 `json:"kernel_bytes,omitempty"`
 	// Knee is the saturation-knee search run after a closed-loop window,
 	// each of its trials in a window of its own.
 	Knee *results.Knee `json:"knee,omitempty"`

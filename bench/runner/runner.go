@@ -131,7 +131,7 @@ func runKube(ctx context.Context, steps []plan.Step, opts Options, out *results.
 type run struct {
 	opts       Options
 	cluster    *local.Cluster
-	server     *serverProc
+	server     *ServerProc
 	points     *aggregator
 	installers map[string]mesh.Installer
 	done       int
@@ -139,11 +139,11 @@ type run struct {
 }
 
 func (r *run) steps(ctx context.Context, steps []plan.Step) (err error) {
-	srv, err := startServer(ctx, r.cluster, r.opts.Exe, r.serverPod())
+	srv, err := StartServer(ctx, r.cluster, r.opts.Exe, r.serverPod())
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, srv.stop()) }()
+	defer func() { err = errors.Join(err, srv.Stop()) }()
 	r.server = srv
 	return r.each(ctx, steps, r.measure)
 }

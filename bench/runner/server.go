@@ -20,72 +20,89 @@ import (
 // ReadyLine is what `meshbench serve` prints once it is listening.
 const ReadyLine = "ready"
 
-// serverProc is the workload server running in its pod.
-type serverProc struct {
-	cmd    *exec.Cmd
-	stderr *lockedBuffer
-	exited chan error
-}
+// ServerProc is the workload server running in its pod.
+type ServerProc = Daemon
 
-// startServer starts `meshbench serve` in pod and waits until it is listening.
-func startServer(ctx context.Context, c *local.Cluster, exe string, pod local.Pod) (*serverProc, error) {
+// StartServer starts `meshbench serve` in pod and waits until it is listening.
+func StartServer(ctx context.Context, c *local.Cluster, exe string, pod local.Pod) (*ServerProc, error) {
 	cmd := exec.Command(exe, "serve",
 		"--tcp", "[::]:"+strconv.Itoa(TCPPort),
 		"--tcp-once", "[::]:"+strconv.Itoa(OncePort),
 		"--stream", "[::]:"+strconv.Itoa(StreamPort),
 		"--http", "[::]:"+strconv.Itoa(HTTPPort))
+	return StartDaemon(ctx, c, pod, "server", cmd, func(line string) bool { return strings.TrimSpace(line) == ReadyLine })
+}
+
+// Daemon is a long-running process this package started in a pod.
+type Daemon struct {
+	name   string
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	exited chan error
+	// TermExit accepts any exit status after Stop's SIGTERM, for programs
+	// that catch it and exit non-zero (iperf3 -s).
+	TermExit bool
+}
+
+// StartDaemon starts cmd in pod, in a process group of its own, and waits
+// until a line of its standard output satisfies ready (10 s at most).
+func StartDaemon(ctx context.Context, c *local.Cluster, pod local.Pod, name string, cmd *exec.Cmd, ready func(line string) bool) (*Daemon, error) {
 	cmd.SysProcAttr = ownProcessGroup()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
-	s := &serverProc{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	s := &Daemon{name: name, cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
 	cmd.Stderr = s.stderr
 	if err := c.Start(pod, cmd); err != nil {
-		return nil, fmt.Errorf("start server in %s: %w", pod.Name, err)
+		return nil, fmt.Errorf("start %s in %s: %w", name, pod.Name, err)
 	}
-	ready := make(chan struct{})
+	isReady := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		signalled := false
 		for sc.Scan() {
-			if !signalled && strings.TrimSpace(sc.Text()) == ReadyLine {
-				close(ready)
+			if !signalled && ready(sc.Text()) {
+				close(isReady)
 				signalled = true
 			}
 		}
 		s.exited <- cmd.Wait()
 	}()
 	select {
-	case <-ready:
+	case <-isReady:
 		return s, nil
 	case err := <-s.exited:
 		s.exited <- err
-		return nil, fmt.Errorf("server in %s exited before it was ready: %v: %s", pod.Name, err, s.stderr.String())
+		return nil, fmt.Errorf("%s in %s exited before it was ready: %v: %s", name, pod.Name, err, s.stderr.String())
 	case <-time.After(10 * time.Second):
-		return nil, errors.Join(fmt.Errorf("server in %s not ready after 10s: %s", pod.Name, s.stderr.String()), s.stop())
+		return nil, errors.Join(fmt.Errorf("%s in %s not ready after 10s: %s", name, pod.Name, s.stderr.String()), s.Stop())
 	case <-ctx.Done():
-		return nil, errors.Join(ctx.Err(), s.stop())
+		return nil, errors.Join(ctx.Err(), s.Stop())
 	}
 }
 
-// stop asks the server to exit and kills it if it does not within 5 s.
-func (s *serverProc) stop() error {
+// Stop asks the process to exit (SIGTERM, by its PID) and kills it if it
+// does not within 5 s.
+func (s *Daemon) Stop() error {
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("stop server: %w", err)
+		return fmt.Errorf("stop %s: %w", s.name, err)
 	}
 	select {
 	case err := <-s.exited:
-		return exitedCleanly(err, s.stderr.String())
+		if s.TermExit {
+			return nil
+		}
+		return exitedCleanly(s.name, err, s.stderr.String())
 	case <-time.After(5 * time.Second):
 		_ = s.cmd.Process.Kill()
 		<-s.exited
-		return fmt.Errorf("server did not stop within 5s of SIGTERM and was killed")
+		return fmt.Errorf("%s did not stop within 5s of SIGTERM and was killed", s.name)
 	}
 }
 
 // exitedCleanly accepts a zero exit or death by the SIGTERM we sent.
-func exitedCleanly(err error, stderr string) error {
+func exitedCleanly(name string, err error, stderr string) error {
 	var ee *exec.ExitError
 	if err == nil {
 		return nil
@@ -95,7 +112,7 @@ func exitedCleanly(err error, stderr string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("server exited with %v: %s", err, stderr)
+	return fmt.Errorf("%s exited with %v: %s", name, err, stderr)
 }
 
 // lockedBuffer collects a child's stderr safely across goroutines, keeping the

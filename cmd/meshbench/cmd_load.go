@@ -12,6 +12,7 @@ import (
 	"github.com/meshbench/meshbench/bench/loadgen"
 	"github.com/meshbench/meshbench/bench/results"
 	"github.com/meshbench/meshbench/bench/runner"
+	"github.com/meshbench/meshbench/scenarios"
 	"github.com/spf13/cobra"
 )
 
@@ -34,6 +35,14 @@ for meshbench run (one window per knee trial too); without it, a
 human-readable summary.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("connections") {
+				// As a scenario's default: one stream (iperf3's -P 1), four
+				// connections for requests.
+				cfg.Connections = scenarios.DefaultConnections
+				if cfg.Protocol == loadgen.ProtocolStream {
+					cfg.Connections = scenarios.DefaultStreamConnections
+				}
+			}
 			cfg.Normalize()
 			if err := cfg.Validate(); err != nil {
 				return badInput(err)
@@ -84,7 +93,7 @@ human-readable summary.`,
 	f.StringVar(&cfg.Target, "target", "", "HOST:PORT of the workload server")
 	f.StringVar(&cfg.Protocol, "protocol", "http", "http, tcp or stream")
 	f.Float64Var(&cfg.Rate, "rate", 1000, "requests per second over all connections; 0 = closed loop")
-	f.IntVar(&cfg.Connections, "connections", 4, "connections, one worker each")
+	f.IntVar(&cfg.Connections, "connections", 0, "connections, one worker each (default 4, and 1 for --protocol stream)")
 	f.DurationVar(&cfg.Duration, "duration", loadgen.DefaultDuration, "measurement window")
 	f.DurationVar(&cfg.Warmup, "warmup", 0, "load before the window that is not recorded")
 	f.IntVar(&cfg.PayloadBytes, "payload-bytes", 1024, "TCP request size (echoed), HTTP response body size or stream message size")
@@ -114,7 +123,7 @@ func loadReport(res loadgen.Result) (*runner.LoadReport, error) {
 		Requested: res.Requested, Achieved: res.Achieved, Completed: res.Completed,
 		Errors: res.Errors, Unsent: res.Unsent, WindowS: res.WindowEnd.Sub(res.WindowStart).Seconds(),
 		Latency: encs[0], Service: encs[1], SendLag: encs[2],
-		Warnings: res.Warnings, ErrorSamples: res.ErrorSamples, Bytes: res.Bytes,
+		Warnings: res.Warnings, ErrorSamples: res.ErrorSamples, Bytes: res.Bytes, KernelBytes: res.KernelBytes,
 	}, nil
 }
 
@@ -123,7 +132,7 @@ func printLoad(w io.Writer, res loadgen.Result, knee *results.Knee) error {
 	_, err := fmt.Fprintf(w, "requested %.1f/s achieved %.1f/s completed %d errors %d unsent %d\nlatency µs (corrected): p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f\n",
 		res.Requested, res.Achieved, res.Completed, res.Errors, res.Unsent, p.P50, p.P90, p.P99, p.P999, p.Max)
 	if err == nil && res.Config.Protocol == loadgen.ProtocolStream {
-		_, err = fmt.Fprintf(w, "stream: %d bytes, %.3f Gbit/s\n", res.Bytes, float64(res.Bytes)*8/res.WindowEnd.Sub(res.WindowStart).Seconds()/1e9)
+		_, err = fmt.Fprintf(w, "stream: %d bytes, %.3f Gbit/s (kernel counted %d bytes)\n", res.Bytes, float64(res.Bytes)*8/res.WindowEnd.Sub(res.WindowStart).Seconds()/1e9, res.KernelBytes)
 	}
 	if err == nil && knee != nil {
 		_, err = fmt.Fprintf(w, "knee: %.0f req/s with p99 < %.0fµs (not sustained at %.0f; %d trials)\n", knee.RateRPS, knee.P99TargetUS, knee.BoundRPS, len(knee.Trials))

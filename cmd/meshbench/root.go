@@ -39,6 +39,7 @@ and writes results.json with the raw histograms and an environment fingerprint.`
 		newConformanceCommand(),
 		newSidecarInitCommand(),
 		newKindCommand(),
+		newCrosscheckCommand(),
 	)
 	err := root.ExecuteContext(ctx)
 	var ce *codedError
