@@ -198,7 +198,6 @@ func Run(ctx context.Context, cfg Config) (_ *Report, err error) {
 			if err != nil {
 				return rep, err
 			}
-			cmp.Size = size
 			rep.Comparisons = append(rep.Comparisons, cmp)
 		}
 		cmp, err := measure(ctx, cfg, c, client, pl, httpPair(cfg, server))
@@ -213,6 +212,7 @@ func Run(ctx context.Context, cfg Config) (_ *Report, err error) {
 // pair is one metric as both sides measure it.
 type pair struct {
 	metric, tool         string
+	size                 int      // stream message bytes, 0 for HTTP
 	toolArgs, meshArgs   []string // argv, the program first
 	parseTool, parseMesh parser
 }
@@ -220,7 +220,7 @@ type pair struct {
 func streamPair(cfg Config, server local.Pod, size int) pair {
 	secs := func(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
 	return pair{
-		metric: MetricStream, tool: "iperf3",
+		metric: MetricStream, tool: "iperf3", size: size,
 		toolArgs: []string{"iperf3", "-c", server.IPv4.String(), "-p", strconv.Itoa(iperf3Port), "-R",
 			"-l", strconv.Itoa(size), "-t", secs(cfg.Duration), "-O", secs(cfg.Warmup), "-J"},
 		meshArgs: []string{cfg.Exe, "load", "--json", "--procs", "1", "--protocol", "stream", "--connections", "1",
@@ -246,7 +246,7 @@ func httpPair(cfg Config, server local.Pod) pair {
 // measure runs both sides of p Rounds times from client, in the balanced
 // order tool, meshbench, meshbench, tool, ...
 func measure(ctx context.Context, cfg Config, c *local.Cluster, client local.Pod, placement string, p pair) (Comparison, error) {
-	cmp := Comparison{Placement: placement, Metric: p.metric, Tool: p.tool,
+	cmp := Comparison{Placement: placement, Metric: p.metric, Size: p.size, Tool: p.tool,
 		ToolCommand: shellJoin(p.toolArgs), MeshbenchCommand: shellJoin(append([]string{"meshbench"}, p.meshArgs[1:]...))}
 	for round := range cfg.Rounds {
 		order := []bool{true, false} // tool first
@@ -271,7 +271,7 @@ func measure(ctx context.Context, cfg Config, c *local.Cluster, client local.Pod
 				}
 			}
 			if cfg.Progress != nil {
-				fmt.Fprintf(cfg.Progress, "crosscheck: %s %s round %d/%d: %s %.4g\n", placement, label(p.metric, args), round+1, cfg.Rounds, name, v.value)
+				fmt.Fprintf(cfg.Progress, "crosscheck: %s %s round %d/%d: %s %.4g\n", placement, label(p), round+1, cfg.Rounds, name, v.value)
 			}
 		}
 	}
@@ -288,14 +288,9 @@ func measure(ctx context.Context, cfg Config, c *local.Cluster, client local.Pod
 	return cmp, nil
 }
 
-func label(metric string, args []string) string {
-	if metric != MetricStream {
-		return metric
+func label(p pair) string {
+	if p.size == 0 {
+		return p.metric
 	}
-	for i, a := range args {
-		if (a == "-l" || a == "--payload-bytes") && i+1 < len(args) {
-			return metric + " size " + args[i+1]
-		}
-	}
-	return metric
+	return p.metric + " size " + strconv.Itoa(p.size)
 }
