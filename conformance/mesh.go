@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/meshbench/meshbench/internal/cgroupv2"
+	"github.com/meshbench/meshbench/internal/ifbpf"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 )
 
@@ -77,6 +78,7 @@ func (m *noMesh) name() string { return MeshNone }
 
 func (m *noMesh) info() map[string]string {
 	progs, procs := 0, 0
+	var netns []string
 	for _, p := range m.c.Pods() {
 		n, err := cgroupv2.EffectiveBPF(p.Cgroup)
 		if err != nil {
@@ -88,8 +90,14 @@ func (m *noMesh) info() map[string]string {
 			return map[string]string{"evidence_error": err.Error()}
 		}
 		procs += len(ps)
+		netns = append(netns, p.Netns, local.NodeNetns(p.Node))
 	}
-	return map[string]string{"bpf_programs_on_pods": strconv.Itoa(progs), "processes_in_pods": strconv.Itoa(procs)}
+	onIfs, err := ifbpf.Count(netns...)
+	if err != nil {
+		return map[string]string{"evidence_error": err.Error()}
+	}
+	return map[string]string{"bpf_programs_on_pods": strconv.Itoa(progs), "bpf_programs_on_interfaces": strconv.Itoa(onIfs),
+		"processes_in_pods": strconv.Itoa(procs)}
 }
 
 func (m *noMesh) counters(context.Context) (map[string]int64, error) { return map[string]int64{}, nil }
@@ -107,9 +115,9 @@ func (m *noMesh) check() error {
 	if e := i["evidence_error"]; e != "" {
 		return fmt.Errorf("mesh none: %s", e)
 	}
-	if i["bpf_programs_on_pods"] != "0" || i["processes_in_pods"] != "0" {
-		return fmt.Errorf("mesh none: the pods are not bare: %s BPF programs on their cgroups, %s processes in them",
-			i["bpf_programs_on_pods"], i["processes_in_pods"])
+	if i["bpf_programs_on_pods"] != "0" || i["bpf_programs_on_interfaces"] != "0" || i["processes_in_pods"] != "0" {
+		return fmt.Errorf("mesh none: the pods are not bare: %s BPF programs on their cgroups, %s on their or their nodes' interfaces, %s processes in them",
+			i["bpf_programs_on_pods"], i["bpf_programs_on_interfaces"], i["processes_in_pods"])
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
+
+	"github.com/meshbench/meshbench/internal/ifbpf"
 )
 
 // cgroupHooks are the cgroup attach points whose programs act on a pod's
@@ -42,15 +44,33 @@ type BPFSample struct {
 	MapMemlock uint64
 }
 
-// ReadBPF samples the programs attached to each cgroup in dirs or any of its
-// ancestors (the effective set), plus the sk_msg and sk_skb programs attached
+// BPFScope is where the programs acting on some pods are attached: the
+// pods' cgroups (ancestors included) and the network namespaces whose
+// interfaces carry their packets (the pods' own and their nodes').
+type BPFScope struct {
+	Cgroups []string
+	Netns   []string
+}
+
+// ReadBPF samples the programs attached to each cgroup of the scope or any
+// of its ancestors (the effective set), to any interface in its network
+// namespaces (TCX, tc, XDP), plus the sk_msg and sk_skb programs attached
 // to socket maps those programs use. A hook this kernel lacks is skipped.
-func ReadBPF(dirs []string) (BPFSample, error) {
+func ReadBPF(scope BPFScope) (BPFSample, error) {
 	s := BPFSample{Progs: map[ebpf.ProgramID]BPFProg{}}
 	ids := map[ebpf.ProgramID]bool{}
-	for _, dir := range dirs {
+	for _, dir := range scope.Cgroups {
 		if err := queryInto(ids, dir); err != nil {
 			return s, err
+		}
+	}
+	for _, ns := range scope.Netns {
+		progs, err := ifbpf.List(ns)
+		if err != nil {
+			return s, err
+		}
+		for _, p := range progs {
+			ids[p.ID] = true
 		}
 	}
 	maps := map[ebpf.MapID]bool{}

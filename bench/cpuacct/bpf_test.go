@@ -61,7 +61,7 @@ func TestReadBPFFindsProgramsOnACgroup(t *testing.T) {
 	if err != nil {
 		t.Fatalf("enable stats: %v", err)
 	}
-	s, err := ReadBPF([]string{child})
+	s, err := ReadBPF(BPFScope{Cgroups: []string{child}})
 	if cerr := stats.Close(); cerr != nil {
 		t.Error(cerr)
 	}

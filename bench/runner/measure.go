@@ -51,7 +51,7 @@ type window struct {
 func (r *run) drive(ctx context.Context, st plan.Step, roles map[string]local.Pod, m mesh.Mesh) (results.Repeat, error) {
 	client := roles["client"]
 	smp := &sampler{acct: newAccounting(roles, m.ProxyCgroups()), pods: r.cluster.Pods(),
-		bpfDirs: []string{client.Cgroup, roles["server"].Cgroup}}
+		bpf: bpfScope(client, roles["server"])}
 	cmd := exec.CommandContext(ctx, r.opts.Exe, loadArgs(st, r.serverPod().IPv4)...)
 	cmd.SysProcAttr = ownProcessGroup()
 	stdout, err := cmd.StdoutPipe()

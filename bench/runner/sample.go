@@ -2,6 +2,7 @@ package runner
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,9 +54,9 @@ func newAccounting(roles map[string]local.Pod, proxies map[string]string) accoun
 // pods' processes are the benchmark's own (not noise), and whose BPF
 // programs to read.
 type sampler struct {
-	acct    accounting
-	pods    []local.Pod // every pod of the cluster
-	bpfDirs []string    // the client's and the server's cgroups
+	acct accounting
+	pods []local.Pod      // every pod of the cluster
+	bpf  cpuacct.BPFScope // the client's and the server's cgroups and netns, and their nodes' netns
 }
 
 // take samples every counter now, memory too when withMemory (right after
@@ -76,7 +77,7 @@ func (s *sampler) take(withMemory bool) sample {
 	out.procsAt = time.Now()
 	out.procs, _ = cpuacct.ReadProcs(s.ownPids())
 	out.bpfAt = time.Now()
-	out.bpf, out.bpfErr = cpuacct.ReadBPF(s.bpfDirs)
+	out.bpf, out.bpfErr = cpuacct.ReadBPF(s.bpf)
 	out.load, _ = cpuacct.ReadLoadAvg()
 	return out
 }
@@ -143,4 +144,19 @@ func cpuBetween(a, b sample, achieved float64) results.CPU {
 	c.WithoutGeneratorCores = max(host.Busy-c.GeneratorCores, 0)
 	c.WithoutGeneratorPerKRPS = cpuacct.PerKRPS(c.WithoutGeneratorCores, achieved)
 	return c
+}
+
+// bpfScope is where programs acting on the client's and server's traffic
+// attach: their cgroups, their own interfaces and their nodes' (the veth
+// ends and wires a tc datapath hooks).
+func bpfScope(pods ...local.Pod) cpuacct.BPFScope {
+	var s cpuacct.BPFScope
+	for _, p := range pods {
+		s.Cgroups = append(s.Cgroups, p.Cgroup)
+		s.Netns = append(s.Netns, p.Netns)
+		if node := local.NodeNetns(p.Node); !slices.Contains(s.Netns, node) {
+			s.Netns = append(s.Netns, node)
+		}
+	}
+	return s
 }

@@ -2,7 +2,6 @@ package mesh
 
 import (
 	"context"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -25,7 +24,7 @@ func DatapathOptions(c *local.Cluster, probe datapath.ProbeMode) (datapath.Optio
 			return opts, err
 		}
 		opts.Cgroups = append(opts.Cgroups, cg)
-		opts.Nodes = append(opts.Nodes, datapath.Node{Name: n, Netns: filepath.Join("/run/netns", n)})
+		opts.Nodes = append(opts.Nodes, datapath.Node{Name: n, Netns: local.NodeNetns(n)})
 	}
 	for _, p := range c.Pods() {
 		opts.Endpoints = append(opts.Endpoints, datapath.Endpoint{Name: p.Name, IPv4: p.IPv4, IPv6: p.IPv6, Netns: p.Netns, Cgroup: p.Cgroup, Node: p.Node})

@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/meshbench/meshbench/internal/cgroupv2"
+	"github.com/meshbench/meshbench/internal/ifbpf"
 	"github.com/meshbench/meshbench/internal/substrate/local"
 )
 
@@ -54,10 +55,20 @@ func None(_ context.Context, _ *local.Cluster, t Target) (Mesh, error) {
 }
 
 // Evidence counts BPF programs acting on the pods' sockets (attached to their
-// cgroups or any ancestor) and processes in the pods besides the server and
-// the load generator.
+// cgroups or any ancestor) and packets (on an interface of the pods or of
+// their nodes), and processes in the pods besides the server and the load
+// generator.
 func (m *noMesh) Evidence(context.Context) (map[string]int64, error) {
-	ev := map[string]int64{"bpf_programs": 0, "extra_processes": 0}
+	ev := map[string]int64{"bpf_programs": 0, "interface_bpf_programs": 0, "extra_processes": 0}
+	var netns []string
+	for _, p := range m.pods {
+		netns = append(netns, p.Netns, local.NodeNetns(p.Node))
+	}
+	n, err := ifbpf.Count(netns...)
+	if err != nil {
+		return nil, err
+	}
+	ev["interface_bpf_programs"] = int64(n)
 	for _, p := range m.pods {
 		n, err := cgroupv2.EffectiveBPF(p.Cgroup)
 		if err != nil {
@@ -76,10 +87,11 @@ func (m *noMesh) Evidence(context.Context) (map[string]int64, error) {
 }
 
 func (m *noMesh) Verify(ev map[string]int64, _ int64) []string {
-	if ev["bpf_programs"] == 0 && ev["extra_processes"] == 0 {
+	if ev["bpf_programs"] == 0 && ev["interface_bpf_programs"] == 0 && ev["extra_processes"] == 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("evidence does not match mesh none: %d BPF programs on the pods' cgroups, %d extra processes in the pods", ev["bpf_programs"], ev["extra_processes"])}
+	return []string{fmt.Sprintf("evidence does not match mesh none: %d BPF programs on the pods' cgroups, %d on their or their nodes' interfaces, %d extra processes in the pods",
+		ev["bpf_programs"], ev["interface_bpf_programs"], ev["extra_processes"])}
 }
 
 func (m *noMesh) ProxyCgroups() map[string]string { return nil }

@@ -34,6 +34,7 @@ func TestVerify(t *testing.T) {
 		{"none clean", none, map[string]int64{"bpf_programs": 0, "extra_processes": 0}, 100, ""},
 		{"none with a program", none, map[string]int64{"bpf_programs": 1}, 100, "1 BPF programs"},
 		{"none with a proxy", none, map[string]int64{"extra_processes": 2}, 100, "2 extra processes"},
+		{"none with a tc program", none, map[string]int64{"interface_bpf_programs": 1}, 100, "1 on their or their nodes' interfaces"},
 		{"sidecar http all proxied", &sidecarMesh{target: http}, map[string]int64{"client_proxy_outbound_http_requests": 120, "server_proxy_inbound_http_requests": 120}, 100, ""},
 		{"sidecar http bypassed", &sidecarMesh{target: http}, map[string]int64{"client_proxy_outbound_http_requests": 120, "server_proxy_inbound_http_requests": 7}, 100, "server_proxy_inbound_http_requests = 7, want at least 100"},
 		{"sidecar tcp", &sidecarMesh{target: tcp}, map[string]int64{"client_proxy_outbound_tcp_connections": 4, "server_proxy_inbound_tcp_connections": 4}, 100, ""},

@@ -114,6 +114,10 @@ func (c *Cluster) NodeCgroup(node string) (string, error) {
 	return "", fmt.Errorf("cluster %s has no node %q (nodes: %v)", c.Name(), node, c.Nodes())
 }
 
+// NodeNetns is the path of a node's network namespace, where its bridge,
+// its pods' veth ends and its wires to other nodes live.
+func NodeNetns(node string) string { return filepath.Join(netnsDir, node) }
+
 // netnsNames lists every netns of the cluster, pods first.
 func (c *Cluster) netnsNames() []string {
 	var names []string
