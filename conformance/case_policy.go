@@ -32,13 +32,20 @@ func echoOnce(c *net.TCPConn, data []byte) error {
 	return readExpect(c, data)
 }
 
+// policyHolder is a mesh whose datapath takes a policy: the local
+// datapath, or every kind node's agent.
+type policyHolder interface {
+	setPolicy(datapath.Policy) error
+	degraded() string // why no socket is short-circuited, "" when they are
+}
+
 func runPolicy(e *Env) (err error) {
-	m, ok := e.mesh.(*ebpfMesh)
-	if !ok || m.d == nil {
+	m, ok := e.mesh.(policyHolder)
+	if !ok {
 		return errors.New("policy needs the ebpf datapath installed")
 	}
 	defer func() {
-		if rerr := m.d.SetPolicy(datapath.Policy{}); rerr != nil {
+		if rerr := m.setPolicy(datapath.Policy{}); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("restore the empty policy: %w", rerr))
 		}
 	}()
@@ -64,7 +71,7 @@ func runPolicy(e *Env) (err error) {
 	var open *net.TCPConn // opened allowed in step 1, denied from step 2 on
 	for i, st := range steps {
 		e.setStep("policy %q", st.what)
-		if err := m.d.SetPolicy(st.policy); err != nil {
+		if err := m.setPolicy(st.policy); err != nil {
 			return fmt.Errorf("set policy %q: %w", st.what, err)
 		}
 		if err := expectRefused(e, st.denied, ln); err != nil {
@@ -112,7 +119,7 @@ func expectRefused(e *Env, p local.Pod, ln *net.TCPListener) error {
 // checkOpenDenied: a connection opened while allowed and then denied. The
 // datapath documents that its next send fails with EACCES; that holds for
 // short-circuited (same-node) sockets, which sk_msg sees.
-func checkOpenDenied(e *Env, m *ebpfMesh, c *net.TCPConn) error {
+func checkOpenDenied(e *Env, m policyHolder, c *net.TCPConn) error {
 	if err := c.SetDeadline(time.Now().Add(time.Second)); err != nil {
 		return err
 	}

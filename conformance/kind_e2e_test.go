@@ -19,7 +19,7 @@ import (
 
 // TestSuiteOnKind runs a few cases for all three meshes on one two-node
 // kind cluster. Same-node eBPF runs must really be redirected socket to
-// socket, the sidecar's must go through both proxies, cross-node eBPF
+// socket (and policy denied by source pod), the sidecar's must go through both proxies, cross-node eBPF
 // runs are fallbacks (the node agents have no fast path) and IPv6 runs
 // n/a (the pods are IPv4 only). Afterwards no pod, ConfigMap or
 // DaemonSet of the suite may be left in the cluster.
@@ -56,7 +56,7 @@ func TestSuiteOnKind(t *testing.T) {
 	}
 	rep, err := Run(ctx, Config{
 		Substrate: SubstrateKind, Kind: &KindConfig{Cluster: c, Images: imgs}, Cluster: c.Name(),
-		Run: "^(bytes-small-writes|reset|half-close)$", Sidecar: baseline.Options{Proxy: baseline.ProxyHAProxy},
+		Run: "^(bytes-small-writes|reset|half-close|policy)$", Sidecar: baseline.Options{Proxy: baseline.ProxyHAProxy},
 		Probe: datapath.ProbeNoSplice, // as meshbench conformance runs it: this kernel's splice(2) check fails
 
 	})
@@ -81,8 +81,8 @@ func TestSuiteOnKind(t *testing.T) {
 				n++
 				checkKindResult(t, r)
 			}
-			if n != 3*len(variants) {
-				t.Errorf("%d results, want %d", n, 3*len(variants))
+			if n != 4*len(variants) {
+				t.Errorf("%d results, want %d", n, 4*len(variants))
 			}
 		})
 	}
@@ -105,6 +105,10 @@ func checkKindResult(t *testing.T, r Result) {
 	t.Helper()
 	what := r.Case + " " + r.Variant()
 	switch {
+	case r.Case == "policy" && r.Mesh != MeshEBPF:
+		if r.Status != StatusNA {
+			t.Errorf("%s: %s, want n/a: only the eBPF datapath takes a policy", what, r.Status)
+		}
 	case r.Family == "ipv6":
 		if r.Status != StatusNA || r.Detail != naKindIPv6 {
 			t.Errorf("%s: %s %q, want n/a: the pods are IPv4 only", what, r.Status, r.Detail)
@@ -120,6 +124,11 @@ func checkKindResult(t *testing.T, r Result) {
 	case r.Mesh == MeshEBPF:
 		if r.Path != pathRedirect || r.Evidence["msgs_redirected"] == 0 || r.Evidence["conns_paired"] == 0 {
 			t.Errorf("%s: path %q evidence %v, want redirected socket to socket", what, r.Path, r.Evidence)
+		}
+		// The agents found the pods' network namespaces, so the datapath
+		// knew which pod called connect(2) and denied by source.
+		if r.Case == "policy" && (r.Evidence["policy_denied"] == 0 || r.Evidence["refused_connects"] == 0) {
+			t.Errorf("%s: evidence %v, want connects denied by the datapath's policy", what, r.Evidence)
 		}
 	case r.Mesh == MeshSidecar:
 		if r.Path != pathProxies || r.Evidence["outbound_connections"] == 0 || r.Evidence["inbound_connections"] == 0 {

@@ -65,7 +65,7 @@ func TestKindNA(t *testing.T) {
 		{"lifecycle", MeshSidecar, v4, true},
 		{"lifecycle", MeshEBPF, v4, false},
 		{"capacity", MeshEBPF, v4, true},
-		{"policy", MeshEBPF, v4, true},
+		{"policy", MeshEBPF, v4, false},
 		{"churn", MeshEBPF, v4, false},
 		{"isolation", MeshSidecar, v4, false},
 	} {

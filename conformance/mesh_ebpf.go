@@ -23,6 +23,13 @@ type ebpfMesh struct {
 	base     map[string]int64 // counters of instances taken down
 }
 
+func (m *ebpfMesh) setPolicy(p datapath.Policy) error {
+	if m.d == nil {
+		return errors.New("the ebpf datapath is not installed")
+	}
+	return m.d.SetPolicy(p)
+}
+
 func newEBPF(ctx context.Context, c *local.Cluster, probe datapath.ProbeMode) (*ebpfMesh, error) {
 	st, err := runSelfTest(ctx)
 	if err != nil {

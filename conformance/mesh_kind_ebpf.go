@@ -126,6 +126,25 @@ func (m *kindEBPF) uninstall() error {
 	return errors.Join(cerr, err)
 }
 
+// setPolicy gives every node's agent the policy, through the instances
+// opened from this host (the same maps the agents' own `meshbench datapath
+// policy --instance` would write).
+func (m *kindEBPF) setPolicy(p datapath.Policy) error {
+	if m.ds == nil {
+		return errors.New("the ebpf datapath is not installed")
+	}
+	if len(m.pinned) != len(m.t.nodes) {
+		return fmt.Errorf("cannot set the agents' policy: %s", m.pinErr)
+	}
+	var errs []error
+	for _, node := range m.t.nodes {
+		if err := m.pinned[node].SetPolicy(p); err != nil {
+			errs = append(errs, fmt.Errorf("node %s: %w", node, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func (m *kindEBPF) closePinned() {
 	for _, d := range m.pinned {
 		_ = d.Close() // only this process's handles of maps the agent owns

@@ -3,6 +3,7 @@ package datapath
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cilium/ebpf"
 )
@@ -53,25 +54,35 @@ type Rule struct {
 	Action Action
 }
 
+// Validate checks p against the endpoints it will be installed with, as
+// Up and SetPolicy do: every rule names known endpoints, has an action, and
+// no two rules decide the same source, destination and port.
+func (p Policy) Validate(eps []Endpoint) error { return p.validate(eps) }
+
 func (p Policy) validate(eps []Endpoint) error {
 	names := map[string]bool{}
+	var known []string
 	for _, ep := range eps {
 		names[ep.Name] = true
+		known = append(known, ep.Name)
+	}
+	unknown := func(i int, field, which, name string) error {
+		return fmt.Errorf("%w: policy rules[%d].%s: unknown %s endpoint %q (the mesh has %s)", ErrInvalid, i, field, which, name, strings.Join(known, ", "))
 	}
 	seen := map[Rule]bool{}
 	for i, r := range p.Rules {
 		if r.Action != Allow && r.Action != Deny && r.Action != Bypass {
-			return fmt.Errorf("%w: policy rule %d: action %s, want allow, deny or bypass", ErrInvalid, i, r.Action)
+			return fmt.Errorf("%w: policy rules[%d].action: %s, want allow, deny or bypass", ErrInvalid, i, r.Action)
 		}
 		if r.From != "" && !names[r.From] {
-			return fmt.Errorf("%w: policy rule %d: unknown source endpoint %q", ErrInvalid, i, r.From)
+			return unknown(i, "from", "source", r.From)
 		}
 		if !names[r.To] {
-			return fmt.Errorf("%w: policy rule %d: unknown destination endpoint %q", ErrInvalid, i, r.To)
+			return unknown(i, "to", "destination", r.To)
 		}
 		k := Rule{From: r.From, To: r.To, Port: r.Port}
 		if seen[k] {
-			return fmt.Errorf("%w: policy rule %d: a second rule for %s -> %s port %d", ErrInvalid, i, r.From, r.To, r.Port)
+			return fmt.Errorf("%w: policy rules[%d]: a second rule for %s -> %s port %d", ErrInvalid, i, orAny(r.From), r.To, r.Port)
 		}
 		seen[k] = true
 	}

@@ -22,7 +22,7 @@ func newDatapathCommand() *cobra.Command {
 		Use:   "datapath",
 		Short: "Install, inspect or remove the eBPF short-circuit datapath on a local cluster",
 	}
-	cmd.AddCommand(newDatapathUpCommand(), newDatapathDownCommand(), withInstance(newDatapathStatusCommand()), newDatapathAgentCommand())
+	cmd.AddCommand(newDatapathUpCommand(), newDatapathDownCommand(), withInstance(newDatapathStatusCommand()), newDatapathPolicyCommand(), newDatapathAgentCommand())
 	return cmd
 }
 
@@ -41,7 +41,7 @@ func datapathErr(err error) error {
 }
 
 func newDatapathUpCommand() *cobra.Command {
-	var cluster, probe string
+	var cluster, probe, policy string
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Attach the datapath to every node of a local cluster (meshbench up first)",
@@ -58,6 +58,14 @@ func newDatapathUpCommand() *cobra.Command {
 			opts, err := mesh.DatapathOptions(c, mode)
 			if err != nil {
 				return err
+			}
+			if policy != "" {
+				if opts.Policy, err = readPolicyFile(cmd.InOrStdin(), policy); err != nil {
+					return err
+				}
+				if err := opts.Policy.Validate(opts.Endpoints); err != nil {
+					return badInput(fmt.Errorf("%s: %w", policy, err))
+				}
 			}
 			d, err := datapath.Up(cmd.Context(), opts)
 			if err != nil {
@@ -76,6 +84,7 @@ func newDatapathUpCommand() *cobra.Command {
 		},
 	}
 	addClusterFlag(cmd, &cluster)
+	cmd.Flags().StringVar(&policy, "policy", "", "a policy file to start with (see `meshbench datapath policy --help`); default: allow everything")
 	cmd.Flags().StringVar(&probe, "probe", "required", "what a failed kernel self-test does: required (refuse), no-splice (accept a splice(2) stall), degrade (never redirect) or skip")
 	return cmd
 }

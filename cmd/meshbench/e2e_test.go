@@ -327,14 +327,62 @@ func TestDatapathCommands(t *testing.T) {
 	if code, _, stderr := meshbench(t, "up", "--cluster", name); code != 0 {
 		t.Fatalf("up: %s", stderr)
 	}
-	code, out, stderr := meshbench(t, "datapath", "up", "--cluster", name, "--probe", "no-splice")
+	server, client := "mb-"+name+"-n0-p0", "mb-"+name+"-n0-p1"
+	dir := t.TempDir()
+	deny := filepath.Join(dir, "deny.yaml")
+	if err := os.WriteFile(deny, []byte("rules:\n  - from: "+client+"\n    to: "+server+"\n    port: 8080\n    action: deny\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := meshbench(t, "datapath", "up", "--cluster", name, "--probe", "no-splice", "--policy", deny)
 	if code != 0 || !strings.Contains(out, "datapath mb-"+name+" up on 1 nodes, 2 pods") {
 		t.Fatalf("datapath up: exit %d: %s%s", code, out, stderr)
 	}
 	code, out, stderr = meshbench(t, "datapath", "status", "--cluster", name)
-	if code != 0 || !strings.Contains(out, "mb-"+name+"-n0-p1") || !strings.Contains(out, "enabled true") {
+	if code != 0 || !strings.Contains(out, client) || !strings.Contains(out, "enabled true") {
 		t.Errorf("datapath status: exit %d: %s%s", code, out, stderr)
 	}
+
+	// The policy from `up` holds, and `datapath policy` replaces it.
+	srv := exec.Command(binary, "exec", server, "--", binary, "serve")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+	connects := func(port string) bool {
+		code, _, _ := meshbench(t, "exec", client, "--", "bash", "-c", "exec 3<>/dev/tcp/198.18.0.10/"+port)
+		return code == 0
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !connects("7000") {
+		if time.Now().After(deadline) {
+			t.Fatal("the server in the pod never accepted on port 7000, which no rule denies")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if connects("8080") {
+		t.Error("connected to port 8080, which the policy from datapath up --policy denies")
+	}
+	allow := filepath.Join(dir, "allow.yaml")
+	if err := os.WriteFile(allow, []byte("default: allow\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = meshbench(t, "datapath", "policy", "--cluster", name, allow)
+	if code != 0 || !strings.Contains(out, "0 rules, default allow") {
+		t.Errorf("datapath policy: exit %d: %s%s", code, out, stderr)
+	}
+	if !connects("8080") {
+		t.Error("port 8080 still refused after the policy allowing everything")
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("rules:\n  - to: mb-nobody\n    action: deny\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = meshbench(t, "datapath", "policy", "--cluster", name, bad)
+	if code != exitBadInput || !strings.Contains(stderr, bad) || !strings.Contains(stderr, "rules[0].to") || !strings.Contains(stderr, `"mb-nobody"`) {
+		t.Errorf("policy naming an unknown pod: exit %d, want 2 naming the file and rules[0].to: %s", code, stderr)
+	}
+	_ = srv.Process.Kill()
+	_ = srv.Wait()
 	if code, _, stderr := meshbench(t, "datapath", "down", "--cluster", name); code != 0 {
 		t.Errorf("datapath down: %s", stderr)
 	}

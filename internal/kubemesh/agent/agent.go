@@ -1,7 +1,7 @@
 // Package agent runs the eBPF datapath on one Kubernetes node, from inside
 // a privileged pod of a DaemonSet (hostNetwork, hostPID, the node's bpffs):
-// it finds the node's cgroup v2 root, brings the datapath up there with
-// the mesh's pods as address-only endpoints, pins it under
+// it finds the node's cgroup v2 root and its pods' network namespaces,
+// brings the datapath up there with the mesh's pods as endpoints, pins it under
 // /sys/fs/bpf/meshbench/<instance>, reports readiness with a file, serves
 // Prometheus metrics on loopback, and takes the datapath down when its
 // context ends (SIGTERM from the kubelet).
@@ -44,6 +44,9 @@ type Config struct {
 	// Metrics, when set, is the loopback address:port serving /metrics and
 	// /readyz.
 	Metrics string
+	// ProcDir is where the node's processes are listed, to find its pods'
+	// network namespaces; empty means /proc (the pod has hostPID).
+	ProcDir string
 	// Log receives progress; nil discards it.
 	Log *slog.Logger
 }
@@ -102,6 +105,9 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if cfg.MountDir == "" {
 		cfg.MountDir = DefaultMountDir
 	}
+	if cfg.ProcDir == "" {
+		cfg.ProcDir = "/proc"
+	}
 	eps, err := ReadEndpointsFile(cfg.EndpointsFile)
 	if err != nil {
 		return fmt.Errorf("%w: --endpoints: %v", ErrInvalid, err)
@@ -128,8 +134,16 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		defer func() { err = errors.Join(err, unmount()) }()
 		log.Info("node cgroup", "cgroup", cg, "how", how)
 	}
+	netns, warnings, err := podNetns(cfg.ProcDir, eps)
+	if err != nil {
+		return fmt.Errorf("find the pods' network namespaces: %w", err)
+	}
+	for _, w := range warnings {
+		log.Warn(w)
+	}
+	log.Info("pods found on this node", "netns", len(netns), "endpoints", len(eps))
 	d, err := up(ctx, log, datapath.Options{
-		Instance: cfg.Instance, Cgroups: []string{cg}, Endpoints: DatapathEndpoints(eps),
+		Instance: cfg.Instance, Cgroups: []string{cg}, Endpoints: DatapathEndpoints(eps, netns),
 		Probe: cfg.Probe, MountBPFFS: true, NoFastPath: true,
 	})
 	if err != nil {

@@ -46,9 +46,12 @@ func TestEndpointsRoundTrip(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(empty)) != "{\n  \"endpoints\": []\n}" {
 		t.Errorf("no endpoints: %q, %v", empty, err)
 	}
-	dp := DatapathEndpoints(testEndpoints)
+	dp := DatapathEndpoints(testEndpoints, map[string]string{"mb-server": "/proc/7/ns/net"})
 	if dp[1].IPv6 != testEndpoints[1].IPv6 || dp[1].Node != "mb-kubemesh-worker2" || dp[1].Netns != "" || dp[1].Cgroup != "" {
 		t.Errorf("datapath endpoint %+v: want the addresses and node, no netns or cgroup path", dp[1])
+	}
+	if dp[0].Netns != "/proc/7/ns/net" {
+		t.Errorf("datapath endpoint %+v: want the netns found for it", dp[0])
 	}
 }
 

@@ -12,9 +12,9 @@ import (
 	"github.com/meshbench/meshbench/datapath"
 )
 
-// Endpoint is one mesh pod as the agent knows it: a name and addresses
-// only. The pods live in the node's network namespaces and cgroups, which
-// the agent does not address by path; connections are matched by address.
+// Endpoint is one mesh pod as the agent is told it: a name, addresses and
+// node. The agent finds the network namespaces of its own node's pods by
+// their addresses at start (podNetns); the rest are matched by address.
 type Endpoint struct {
 	Name string     `json:"name"`
 	IPv4 netip.Addr `json:"ipv4,omitzero"`
@@ -118,11 +118,14 @@ func validateEndpoints(eps []Endpoint) error {
 }
 
 // DatapathEndpoints turns eps into the datapath's endpoints: addresses and
-// node, no network namespace or cgroup path.
-func DatapathEndpoints(eps []Endpoint) []datapath.Endpoint {
+// node, and the network namespace where netns names one (see podNetns), so
+// that connect(2) from there is attributed to the pod (policy by source)
+// and only sockets living there join the short-circuit as it. No cgroup
+// path: the pods' cgroups are the kubelet's.
+func DatapathEndpoints(eps []Endpoint, netns map[string]string) []datapath.Endpoint {
 	out := make([]datapath.Endpoint, len(eps))
 	for i, ep := range eps {
-		out[i] = datapath.Endpoint{Name: ep.Name, IPv4: ep.IPv4, IPv6: ep.IPv6, Node: ep.Node}
+		out[i] = datapath.Endpoint{Name: ep.Name, IPv4: ep.IPv4, IPv6: ep.IPv6, Node: ep.Node, Netns: netns[ep.Name]}
 	}
 	return out
 }
