@@ -22,8 +22,9 @@ func newDownCommand() *cobra.Command {
 meshbench created on this host. It needs no state from the run that created
 them, so it also cleans up after a run that was killed with kill -9. With
 --cluster it removes only that cluster. With --substrate kind it removes the
-meshbench kind clusters (mb-*), their node containers and the mb-kind Docker
-network instead.`,
+meshbench kind clusters (mb-*), their node containers, the mb-kind Docker
+network and the meshbench and sidecar images built for them instead (the node
+image stays).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := sub.validate(); err != nil {

@@ -78,6 +78,6 @@ func kindDown(cmd *cobra.Command, cluster string) error {
 	if err := kindErr(kind.DownAll(cmd.Context())); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(cmd.OutOrStdout(), "removed every meshbench kind cluster, its containers and the mb-kind network")
+	_, err := fmt.Fprintln(cmd.OutOrStdout(), "removed every meshbench kind cluster, its containers, the mb-kind network and the images built for them")
 	return err
 }

@@ -96,8 +96,8 @@ func DownCluster(ctx context.Context, name string) error {
 }
 
 // DownAll removes every kind cluster whose name starts with mb-, any node
-// container still labelled for one, their kubeconfigs and the mb-kind
-// network. It needs nothing but names, so it cleans up after a run killed
+// container still labelled for one, their kubeconfigs, the mb-kind
+// network and the per-binary images (RemoveBuiltImages). It needs nothing but names, so it cleans up after a run killed
 // with kill -9, and it is idempotent and, like Down, finishes after ctx is
 // cancelled. Other kind clusters are left alone.
 func DownAll(ctx context.Context) error {
@@ -125,7 +125,7 @@ func DownAll(ctx context.Context) error {
 			}
 		}
 	}
-	errs = append(errs, removeNetworkLocked(ctx, nil))
+	errs = append(errs, removeNetworkLocked(ctx, nil), RemoveBuiltImages(ctx))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("down all kind clusters: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
@@ -17,6 +18,39 @@ import (
 // BaseImage is the Debian image the meshbench images build on (make
 // kind-image builds it with the node image).
 const BaseImage = "meshbench/debian-base:bookworm"
+
+// The repositories of the per-binary images BuildImages tags with the
+// binary's hash; each new build adds a tag, DownAll removes them all.
+const (
+	meshbenchRepo = "meshbench/meshbench"
+	sidecarRepo   = "meshbench/sidecar-haproxy"
+)
+
+// RemoveBuiltImages removes every image BuildImages made, for any binary:
+// they are rebuilt in seconds from the binary at hand. The base and node
+// images, which take minutes, stay. Kind nodes hold their own copies, so
+// running clusters are not affected.
+func RemoveBuiltImages(ctx context.Context) error {
+	var refs []string
+	for _, repo := range []string{meshbenchRepo, sidecarRepo} {
+		out, err := docker(ctx, nil, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", repo)
+		if err != nil {
+			return fmt.Errorf("list %s images: %w", repo, err)
+		}
+		for _, ref := range lines(out) {
+			if strings.HasPrefix(ref, repo+":") && !strings.HasSuffix(ref, ":<none>") {
+				refs = append(refs, ref)
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	if _, err := docker(ctx, nil, append([]string{"image", "rm"}, refs...)...); err != nil {
+		return fmt.Errorf("remove images %v: %w", refs, err)
+	}
+	return nil
+}
 
 // Images are the workload images of one meshbench binary, tagged with the
 // first 12 hex digits of its SHA-256.
@@ -63,7 +97,7 @@ func BuildImages(ctx context.Context, exe string) (Images, error) {
 	if err != nil {
 		return Images{}, fmt.Errorf("build images: hash %s: %w", exe, err)
 	}
-	im := Images{Meshbench: "meshbench/meshbench:" + tag, Sidecar: "meshbench/sidecar-haproxy:" + tag}
+	im := Images{Meshbench: meshbenchRepo + ":" + tag, Sidecar: sidecarRepo + ":" + tag}
 	if err := requireDocker(ctx); err != nil {
 		return im, err
 	}
