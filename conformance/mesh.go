@@ -90,7 +90,7 @@ func (m *noMesh) info() map[string]string {
 			return map[string]string{"evidence_error": err.Error()}
 		}
 		procs += len(ps)
-		netns = append(netns, p.Netns, local.NodeNetns(p.Node))
+		netns = append(netns, p.PacketNetns()...)
 	}
 	onIfs, err := ifbpf.Count(netns...)
 	if err != nil {

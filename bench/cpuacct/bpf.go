@@ -64,14 +64,12 @@ func ReadBPF(scope BPFScope) (BPFSample, error) {
 			return s, err
 		}
 	}
-	for _, ns := range scope.Netns {
-		progs, err := ifbpf.List(ns)
-		if err != nil {
-			return s, err
-		}
-		for _, p := range progs {
-			ids[p.ID] = true
-		}
+	progs, err := ifbpf.ListAll(scope.Netns...)
+	if err != nil {
+		return s, err
+	}
+	for _, p := range progs {
+		ids[p.ID] = true
 	}
 	maps := map[ebpf.MapID]bool{}
 	var errs []error

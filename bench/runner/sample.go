@@ -2,7 +2,6 @@ package runner
 
 import (
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -153,10 +152,7 @@ func bpfScope(pods ...local.Pod) cpuacct.BPFScope {
 	var s cpuacct.BPFScope
 	for _, p := range pods {
 		s.Cgroups = append(s.Cgroups, p.Cgroup)
-		s.Netns = append(s.Netns, p.Netns)
-		if node := local.NodeNetns(p.Node); !slices.Contains(s.Netns, node) {
-			s.Netns = append(s.Netns, node)
-		}
+		s.Netns = append(s.Netns, p.PacketNetns()...)
 	}
 	return s
 }

@@ -25,15 +25,12 @@ func withInstance(cmd *cobra.Command) *cobra.Command {
 			return local(c, args)
 		}
 		fl := c.Flags()
-		if instance != "" && fl.Changed("cluster") {
-			return badInputf("--instance and --cluster: give one of them")
-		}
 		if serve, _ := fl.GetString("serve"); serve != "" && asJSON {
 			return badInputf("--json and --serve: give one of them")
 		}
-		if instance == "" {
-			cluster, _ := fl.GetString("cluster")
-			instance = mesh.DatapathInstance(clusterKey(cluster))
+		instance, err := datapathInstance(c, instance)
+		if err != nil {
+			return err
 		}
 		d, err := datapath.Open(instance)
 		if err != nil {
@@ -55,4 +52,18 @@ func withInstance(cmd *cobra.Command) *cobra.Command {
 		return enc.Encode(st)
 	}
 	return cmd
+}
+
+// datapathInstance is the instance a datapath command acts on: --instance
+// when given, else the local cluster's from --cluster (the two exclude
+// each other).
+func datapathInstance(c *cobra.Command, instance string) (string, error) {
+	if instance != "" && c.Flags().Changed("cluster") {
+		return "", badInputf("--instance and --cluster: give one of them")
+	}
+	if instance != "" {
+		return instance, nil
+	}
+	cluster, _ := c.Flags().GetString("cluster")
+	return mesh.DatapathInstance(clusterKey(cluster)), nil
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshbench/meshbench/datapath"
-	"github.com/meshbench/meshbench/internal/mesh"
 )
 
 // newDatapathPolicyCommand is `meshbench datapath policy FILE`: replace the
@@ -35,15 +34,13 @@ same-node connection gets EACCES on its next send. An empty file's policy
 (no rules, default allow) removes every rule.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if instance != "" && cmd.Flags().Changed("cluster") {
-				return badInputf("--instance and --cluster: give one of them")
+			instance, err := datapathInstance(cmd, instance)
+			if err != nil {
+				return err
 			}
 			p, err := readPolicyFile(cmd.InOrStdin(), args[0])
 			if err != nil {
 				return err
-			}
-			if instance == "" {
-				instance = mesh.DatapathInstance(clusterKey(cluster))
 			}
 			d, err := datapath.Open(instance)
 			if err != nil {

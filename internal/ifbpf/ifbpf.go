@@ -113,22 +113,28 @@ func onLink(h *netlink.Handle, l netlink.Link) ([]Program, error) {
 	return out, nil
 }
 
-// Count is how many programs are attached to the interfaces of the network
-// namespaces at paths, each namespace counted once however often it is
-// named. Zero is the evidence that no datapath touches their packets.
-func Count(paths ...string) (int, error) {
+// ListAll is List over several network namespaces, each read once however
+// often it is named (pods of one node share the node's).
+func ListAll(paths ...string) ([]Program, error) {
 	seen := map[string]bool{}
-	n := 0
+	var out []Program
 	for _, p := range paths {
 		if seen[p] {
 			continue
 		}
 		seen[p] = true
 		progs, err := List(p)
+		out = append(out, progs...)
 		if err != nil {
-			return n, err
+			return out, err
 		}
-		n += len(progs)
 	}
-	return n, nil
+	return out, nil
+}
+
+// Count is how many programs ListAll finds. Zero is the evidence that no
+// datapath touches the packets of those namespaces.
+func Count(paths ...string) (int, error) {
+	progs, err := ListAll(paths...)
+	return len(progs), err
 }

@@ -62,7 +62,7 @@ func (m *noMesh) Evidence(context.Context) (map[string]int64, error) {
 	ev := map[string]int64{"bpf_programs": 0, "interface_bpf_programs": 0, "extra_processes": 0}
 	var netns []string
 	for _, p := range m.pods {
-		netns = append(netns, p.Netns, local.NodeNetns(p.Node))
+		netns = append(netns, p.PacketNetns()...)
 	}
 	n, err := ifbpf.Count(netns...)
 	if err != nil {

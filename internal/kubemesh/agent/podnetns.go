@@ -21,7 +21,9 @@ import (
 // is reached through the first process found in it. An endpoint whose
 // address is in no namespace here (a pod of another node, or not started
 // yet) is left out; one found in two namespaces is left out with a
-// warning, since attributing it to either could be wrong. The result maps
+// warning, since attributing it to either could be wrong; so is a
+// namespace that cannot be read, which only costs its pods their
+// attribution, not the node its datapath. The result maps
 // endpoint names to /proc/<pid>/ns/net paths.
 func podNetns(procDir string, eps []Endpoint) (found map[string]string, warnings []string, err error) {
 	byAddr := map[netip.Addr]string{}
@@ -83,11 +85,8 @@ func podNetns(procDir string, eps []Endpoint) (found map[string]string, warnings
 			warnings = append(warnings, fmt.Sprintf("endpoint %s: its addresses are in %d network namespaces (%v); it is matched by address only", ep.Name, len(ps), ps))
 		}
 	}
-	if len(found) == 0 && len(errs) > 0 {
-		return found, warnings, errors.Join(errs...)
-	}
 	for _, e := range errs {
-		warnings = append(warnings, e.Error())
+		warnings = append(warnings, e.Error()+": its pods, if any, are matched by address only")
 	}
 	return found, warnings, nil
 }

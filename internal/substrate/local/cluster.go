@@ -118,6 +118,11 @@ func (c *Cluster) NodeCgroup(node string) (string, error) {
 // its pods' veth ends and its wires to other nodes live.
 func NodeNetns(node string) string { return filepath.Join(netnsDir, node) }
 
+// PacketNetns are the network namespaces the pod's packets cross on their
+// way in and out, where a datapath may hook its interfaces: the pod's own
+// and its node's (the veth's other end, the bridge, the wires).
+func (p Pod) PacketNetns() []string { return []string{p.Netns, NodeNetns(p.Node)} }
+
 // netnsNames lists every netns of the cluster, pods first.
 func (c *Cluster) netnsNames() []string {
 	var names []string
