@@ -45,6 +45,20 @@ func (e errNA) Error() string { return e.why }
 // NA ends the run as not applicable.
 func (e *Env) NA(format string, args ...any) error { return errNA{fmt.Sprintf(format, args...)} }
 
+// errSignalling marks a failure in how the end of a stream was reported
+// (an abort that reached the peer as a clean EOF) when every byte arrived
+// as sent. It fails the case; it does not make benchmark numbers of the
+// mesh meaningless, since no benchmark aborts a connection (see
+// Report.Verdict).
+type errSignalling struct{ msg string }
+
+func (e errSignalling) Error() string { return e.msg }
+
+// signalling returns an errSignalling.
+func signalling(format string, args ...any) error {
+	return errSignalling{fmt.Sprintf(format, args...)}
+}
+
 // pod returns pod j of the client's node (node 0) or of the far node
 // (node 1 across nodes, node 0 on one node).
 func (e *Env) pod(far bool, j int) local.Pod {

@@ -181,3 +181,40 @@ func TestVerdict(t *testing.T) {
 		t.Errorf("other kernel: %q", m)
 	}
 }
+
+// TestVerdictSignalling: a mesh whose only failures are in signalling (an
+// abort seen as EOF) publishes numbers that name the deviation; one hard
+// failure besides withholds them, and the verdict lists both.
+func TestVerdictSignalling(t *testing.T) {
+	r := &Report{Schema: Schema, Cases: []CaseInfo{{Name: "ordering"}, {Name: "reset"}}, Meshes: []MeshReport{{Name: "sidecar"}}}
+	for _, p := range []string{"same-node", "cross-node"} {
+		r.Results = append(r.Results,
+			Result{Case: "ordering", Mesh: "sidecar", Placement: p, Family: "ipv4", Status: StatusPass},
+			Result{Case: "reset", Mesh: "sidecar", Placement: p, Family: "ipv4", Status: StatusFail, SignallingOnly: true, Detail: "server aborted (RST), client saw a clean EOF"})
+	}
+	r.tally()
+	if m := r.Meshes[0]; m.Conformant || !m.Publishable || m.Failed != 2 {
+		t.Fatalf("mesh = %+v, want not conformant, publishable, 2 failed", m)
+	}
+	ok, why := r.Verdict("sidecar")
+	if want := "mesh sidecar deviates from conformance in signalling only: reset (same-node/ipv4, cross-node/ipv4): an abort reaches the peer as a clean end of stream"; !ok || !strings.HasPrefix(why, want) {
+		t.Errorf("Verdict = %v, %q; want true, %q...", ok, why, want)
+	}
+	if got := r.cell("reset", "sidecar").String(); got != "FAIL 2/2 (signalling)" {
+		t.Errorf("cell = %q", got)
+	}
+	var b strings.Builder
+	if err := r.Matrix(&b); err != nil || !strings.Contains(b.String(), "NOT conformant, in signalling only") {
+		t.Errorf("matrix (%v):\n%s", err, b.String())
+	}
+
+	r.Results[0].Status, r.Results[0].Detail = StatusFail, "frame 3 of connection 2 arrived on connection 5"
+	r.tally()
+	if r.Meshes[0].Publishable {
+		t.Error("a byte-level failure must withhold the numbers")
+	}
+	ok, why = r.Verdict("sidecar")
+	if want := "mesh sidecar failed conformance: ordering (same-node/ipv4); reset (same-node/ipv4, cross-node/ipv4)"; ok || why != want {
+		t.Errorf("Verdict = %v, %q; want false, %q", ok, why, want)
+	}
+}

@@ -50,8 +50,12 @@ type MeshReport struct {
 	Fallback int    `json:"fallback"`
 	Failed   int    `json:"failed"`
 	NA       int    `json:"not_applicable"`
-	// Conformant is true when no case failed: the mesh may publish numbers.
+	// Conformant is true when no case failed.
 	Conformant bool `json:"conformant"`
+	// Publishable is true when the mesh was installed and every failure
+	// is SignallingOnly: its benchmark numbers may be published, each
+	// marked with the deviation (see Report.Verdict).
+	Publishable bool `json:"publishable"`
 }
 
 // CaseInfo documents a case in the report.
@@ -76,6 +80,9 @@ type Result struct {
 	// Path says what carried the traffic: "redirect", "fast path",
 	// "proxies", "kernel" (mesh none) or "fallback".
 	Path string `json:"path,omitempty"`
+	// SignallingOnly marks a failure in how an end of stream was reported
+	// (an abort seen as a clean EOF) while every byte arrived as sent.
+	SignallingOnly bool `json:"signalling_only,omitempty"`
 }
 
 // Variant names the result's placement and family, e.g. "same-node/ipv4".
@@ -107,6 +114,7 @@ func (r *Report) tally() {
 	for i := range r.Meshes {
 		m := &r.Meshes[i]
 		m.Passed, m.Fallback, m.Failed, m.NA = 0, 0, 0, 0
+		hard := 0
 		for _, res := range r.Results {
 			if res.Mesh != m.Name {
 				continue
@@ -118,16 +126,30 @@ func (r *Report) tally() {
 				m.Fallback++
 			case StatusFail:
 				m.Failed++
+				if !res.SignallingOnly {
+					hard++
+				}
 			case StatusNA:
 				m.NA++
 			}
 		}
 		m.Conformant = m.Failed == 0 && m.Error == "" && !r.Interrupted
+		m.Publishable = hard == 0 && m.Error == "" && !r.Interrupted
 	}
 }
 
-// Verdict says whether mesh passed conformance in this report and, when
-// not, why in one line a benchmark report can print as a warning.
+// Verdict says whether the benchmark numbers of mesh may be published on
+// the strength of this report and, in one line a benchmark report can
+// print as a warning, why not, or what they must carry.
+//
+// A mesh that failed a case may not publish, with one exception: a
+// failure marked SignallingOnly (an abort that reached the peer as a
+// clean end of stream, every byte having arrived) is a real deviation
+// users must know about, but it cannot change what the benchmarks
+// measure, since none of them aborts a connection. Such a mesh publishes,
+// and why names the deviation so every result carries it. Proxies are the
+// usual case: HAProxy 2.6 forwards a server's RST as a FIN, as Envoy's
+// tcp_proxy and ztunnel long did.
 func (r *Report) Verdict(mesh string) (ok bool, why string) {
 	m := r.mesh(mesh)
 	switch {
@@ -137,24 +159,40 @@ func (r *Report) Verdict(mesh string) (ok bool, why string) {
 		return false, fmt.Sprintf("mesh %s could not be installed for conformance: %s", mesh, oneLine(m.Error))
 	case r.Interrupted:
 		return false, "the conformance run was interrupted"
-	case m.Conformant:
-		return true, ""
 	}
-	var failed []string
+	var hard, soft []string
 	byCase := map[string][]string{}
 	for _, res := range r.with(StatusFail) {
 		if res.Mesh != mesh {
 			continue
 		}
-		if byCase[res.Case] == nil {
-			failed = append(failed, res.Case)
+		key := res.Case
+		if res.SignallingOnly {
+			key += " (signalling)"
 		}
-		byCase[res.Case] = append(byCase[res.Case], res.Variant())
+		if byCase[key] == nil {
+			if res.SignallingOnly {
+				soft = append(soft, key)
+			} else {
+				hard = append(hard, key)
+			}
+		}
+		byCase[key] = append(byCase[key], res.Variant())
 	}
-	for i, c := range failed {
-		failed[i] = fmt.Sprintf("%s (%s)", c, strings.Join(byCase[c], ", "))
+	list := func(keys []string) string {
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i] = fmt.Sprintf("%s (%s)", strings.TrimSuffix(k, " (signalling)"), strings.Join(byCase[k], ", "))
+		}
+		return strings.Join(out, "; ")
 	}
-	return false, fmt.Sprintf("mesh %s failed conformance: %s", mesh, strings.Join(failed, "; "))
+	switch {
+	case len(hard) > 0:
+		return false, fmt.Sprintf("mesh %s failed conformance: %s", mesh, list(append(hard, soft...)))
+	case len(soft) > 0:
+		return true, fmt.Sprintf("mesh %s deviates from conformance in signalling only: %s: an abort reaches the peer as a clean end of stream; no benchmark aborts a connection, so its numbers stand", mesh, list(soft))
+	}
+	return true, ""
 }
 
 // Mismatch says why results measured in env cannot lean on this report

@@ -96,7 +96,8 @@ func (s *suite) runOne(ctx context.Context, c Case, m meshUnderTest, v variant) 
 	case hung:
 		res.Status, res.Detail = StatusFail, e.hangDetail(c.timeout(), runErr)
 	case runErr != nil:
-		res.Status, res.Detail = StatusFail, runErr.Error()
+		var soft errSignalling
+		res.Status, res.Detail, res.SignallingOnly = StatusFail, runErr.Error(), errors.As(runErr, &soft)
 	case cerr != nil:
 		res.Status, res.Detail = StatusFail, "read the mesh's counters: "+cerr.Error()
 	case path == pathFallback:

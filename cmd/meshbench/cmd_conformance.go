@@ -88,8 +88,7 @@ Exit status 1 when any case failed for any mesh: publish no numbers for it.`,
 				return runErr
 			}
 			if failed := rep.FailedMeshes(); len(failed) > 0 {
-				return checkFailed(fmt.Errorf("conformance failed for %s: no benchmark numbers of it are valid on this machine (details in %s)",
-					strings.Join(failed, ", "), paths[len(paths)-1]))
+				return checkFailed(conformanceVerdict(rep, failed, paths[len(paths)-1]))
 			}
 			return nil
 		},
@@ -171,4 +170,26 @@ func listCases(cmd *cobra.Command) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\n", c.Name, c.Checks, c.Breaks)
 	}
 	return w.Flush()
+}
+
+// conformanceVerdict says which meshes failed and what that means for
+// their benchmark numbers: withheld, or published with a signalling
+// deviation marked (conformance.Report.Verdict).
+func conformanceVerdict(rep *conformance.Report, failed []string, details string) error {
+	var withheld, marked []string
+	for _, m := range failed {
+		if ok, _ := rep.Verdict(m); ok {
+			marked = append(marked, m)
+		} else {
+			withheld = append(withheld, m)
+		}
+	}
+	var parts []string
+	if len(withheld) > 0 {
+		parts = append(parts, fmt.Sprintf("%s: no benchmark numbers of it are valid on this machine", strings.Join(withheld, ", ")))
+	}
+	if len(marked) > 0 {
+		parts = append(parts, fmt.Sprintf("%s, in signalling only: its benchmark numbers are published, each marked with the deviation", strings.Join(marked, ", ")))
+	}
+	return fmt.Errorf("conformance failed for %s (details in %s)", strings.Join(parts, "; "), details)
 }

@@ -12,10 +12,13 @@ import (
 // conformanceGate decides, from a conformance report of this machine, which
 // meshes may publish numbers. A mesh that failed conformance is not
 // measured (its numbers would describe a datapath that loses or corrupts
-// traffic) unless waived, and then every one of its results says so.
+// traffic) unless waived, and then every one of its results says so. A
+// mesh whose only failures are in signalling (conformance.Report.Verdict)
+// is measured, and every one of its results names the deviation.
 type conformanceGate struct {
-	refused map[string]string // mesh -> why
-	waived  map[string]string // mesh -> why, measured anyway
+	refused   map[string]string // mesh -> why
+	waived    map[string]string // mesh -> why, measured anyway
+	deviating map[string]string // mesh -> its signalling deviation
 }
 
 // newConformanceGate reads the report at path. A report from another
@@ -23,7 +26,7 @@ type conformanceGate struct {
 // is the eBPF probe mode the run will use: a report that checked the
 // datapath in another mode does not vouch for ebpf.
 func newConformanceGate(path string, waive bool, probe string) (*conformanceGate, error) {
-	g := &conformanceGate{refused: map[string]string{}, waived: map[string]string{}}
+	g := &conformanceGate{refused: map[string]string{}, waived: map[string]string{}, deviating: map[string]string{}}
 	if path == "" {
 		return g, nil
 	}
@@ -40,6 +43,8 @@ func newConformanceGate(path string, waive bool, probe string) (*conformanceGate
 			ok, why = false, fmt.Sprintf("conformance checked the eBPF datapath with --datapath-probe %s, this run uses %s; rerun meshbench conformance with the same mode", checked, probe)
 		}
 		switch {
+		case ok && why != "":
+			g.deviating[m] = why
 		case ok:
 		case waive:
 			g.waived[m] = why
@@ -80,11 +85,14 @@ func (g *conformanceGate) filter(files []scenarios.File, meshes []string) ([]str
 	return meshes, warnings, nil
 }
 
-// mark adds the waiver to every result of a waived mesh.
+// mark returns what every result of resMesh must carry: its conformance
+// waiver or its signalling deviation.
 func (g *conformanceGate) mark(resMesh string) (string, bool) {
-	why, ok := g.waived[resMesh]
-	if !ok {
-		return "", false
+	if why, ok := g.waived[resMesh]; ok {
+		return "published under a conformance waiver: " + why, true
 	}
-	return "published under a conformance waiver: " + why, true
+	if why, ok := g.deviating[resMesh]; ok {
+		return why, true
+	}
+	return "", false
 }

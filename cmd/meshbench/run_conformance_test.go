@@ -35,4 +35,13 @@ func TestConformanceGateFilter(t *testing.T) {
 	if _, ok := w.mark("none"); ok {
 		t.Error("a conformant mesh must not be marked")
 	}
+	// A signalling deviation measures the mesh and names the deviation.
+	d := &conformanceGate{refused: map[string]string{}, waived: map[string]string{}, deviating: map[string]string{"sidecar": "mesh sidecar deviates from conformance in signalling only: reset"}}
+	files = []scenarios.File{{Scenario: scenarios.Scenario{Name: "a", Meshes: []string{"none", "sidecar"}}}}
+	if _, warnings, err := d.filter(files, nil); err != nil || len(warnings) != 0 || !slices.Equal(files[0].Scenario.Meshes, []string{"none", "sidecar"}) {
+		t.Errorf("a deviating mesh was filtered: %v %q %v", files[0].Scenario.Meshes, warnings, err)
+	}
+	if note, ok := d.mark("sidecar"); !ok || !strings.Contains(note, "signalling only: reset") {
+		t.Errorf("deviating mark = %q %v", note, ok)
+	}
 }
