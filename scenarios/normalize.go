@@ -77,8 +77,8 @@ func (s *Scenario) PointRates() []float64 {
 	return s.Rates
 }
 
-// Quick shortens a scenario for CI gates and smoke runs: at most 2 s of
-// measurement, 500 ms of warm-up and 2 repeats per point, and a knee search
+// Quick shortens a scenario for CI gates and smoke runs: at most 1 s of
+// measurement, 500 ms of warm-up and 5 repeats per point, and a knee search
 // of at most 4 trials of 500 ms.
 func (s *Scenario) Quick() {
 	s.Duration = Duration(min(s.Duration.D(), time.Second))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/meshbench/meshbench/bench/plan"
+	"github.com/meshbench/meshbench/reports/stats"
 	"github.com/meshbench/meshbench/scenarios"
 )
 
@@ -46,6 +47,11 @@ func TestDefaultSuiteBudget(t *testing.T) {
 	for _, p := range paths {
 		f, _ := scenarios.Load(p)
 		kinds[f.Scenario.Kind] = true
+		// The report compares meshes with a Mann-Whitney test over repeats:
+		// with fewer, no difference could ever be called significant.
+		if n := stats.MinSamplesToDetect(); f.Scenario.Repeats < n {
+			t.Errorf("%s: repeats %d, want at least %d so that a difference between meshes can be significant", p, f.Scenario.Repeats, n)
+		}
 	}
 	for _, k := range []string{scenarios.KindLatency, scenarios.KindThroughput, scenarios.KindCPU, scenarios.KindChurn} {
 		if !kinds[k] {
