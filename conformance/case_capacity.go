@@ -16,8 +16,24 @@ const (
 	capacityConns = 24
 )
 
+// flowSizer is an eBPF mesh that can be brought up again with flow maps
+// of another size: the local datapath, or every kind node's agent (its
+// DaemonSet created again with the size).
+type flowSizer interface {
+	meshUnderTest
+	ebpfDatapath
+	// setMaxFlows sizes the flow maps of the next install; 0 is the
+	// datapath's default.
+	setMaxFlows(n int)
+}
+
+var (
+	_ flowSizer = (*ebpfMesh)(nil)
+	_ flowSizer = (*kindEBPF)(nil)
+)
+
 func runCapacity(e *Env) (err error) {
-	m, ok := e.mesh.(*ebpfMesh)
+	m, ok := e.mesh.(flowSizer)
 	if !ok {
 		return errors.New("capacity needs the ebpf datapath")
 	}
@@ -31,9 +47,9 @@ func runCapacity(e *Env) (err error) {
 	if err := m.uninstall(); err != nil {
 		return err
 	}
-	m.maxFlows = capacityFlows
+	m.setMaxFlows(capacityFlows)
 	defer func() {
-		m.maxFlows = 0
+		m.setMaxFlows(0)
 		rerr := errors.Join(m.uninstall(), m.install(e.ctx))
 		if rerr != nil {
 			err = errors.Join(err, fmt.Errorf("restore the full-size datapath: %w", rerr))

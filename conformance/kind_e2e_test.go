@@ -19,10 +19,12 @@ import (
 
 // TestSuiteOnKind runs a few cases for all three meshes on one two-node
 // kind cluster. Same-node eBPF runs must really be redirected socket to
-// socket (and policy denied by source pod), the sidecar's must go through both proxies, cross-node eBPF
-// runs are fallbacks (the node agents have no fast path) and IPv6 runs
-// n/a (the pods are IPv4 only). Afterwards no pod, ConfigMap or
-// DaemonSet of the suite may be left in the cluster.
+// socket (and policy denied by source pod, and capacity must fill the
+// agents' 16-entry flow maps and see sockets refused an entry), the
+// sidecar's must go through both proxies, cross-node eBPF runs are
+// fallbacks (the node agents have no fast path) and IPv6 runs n/a (the
+// pods are IPv4 only). Afterwards no pod, ConfigMap or DaemonSet of the
+// suite may be left in the cluster.
 func TestSuiteOnKind(t *testing.T) {
 	kindtest.Require(t)
 	ctx := t.Context()
@@ -56,7 +58,7 @@ func TestSuiteOnKind(t *testing.T) {
 	}
 	rep, err := Run(ctx, Config{
 		Substrate: SubstrateKind, Kind: &KindConfig{Cluster: c, Images: imgs}, Cluster: c.Name(),
-		Run: "^(bytes-small-writes|reset|half-close|policy)$", Sidecar: baseline.Options{Proxy: baseline.ProxyHAProxy},
+		Run: "^(bytes-small-writes|reset|half-close|policy|capacity)$", Sidecar: baseline.Options{Proxy: baseline.ProxyHAProxy},
 		Probe: datapath.ProbeNoSplice, // as meshbench conformance runs it: this kernel's splice(2) check fails
 
 	})
@@ -81,8 +83,8 @@ func TestSuiteOnKind(t *testing.T) {
 				n++
 				checkKindResult(t, r)
 			}
-			if n != 4*len(variants) {
-				t.Errorf("%d results, want %d", n, 4*len(variants))
+			if n != 5*len(variants) {
+				t.Errorf("%d results, want %d", n, 5*len(variants))
 			}
 		})
 	}
@@ -109,12 +111,20 @@ func checkKindResult(t *testing.T, r Result) {
 		if r.Status != StatusNA {
 			t.Errorf("%s: %s, want n/a: only the eBPF datapath takes a policy", what, r.Status)
 		}
+	case r.Case == "capacity" && r.Mesh != MeshEBPF:
+		if r.Status != StatusNA {
+			t.Errorf("%s: %s, want n/a: only the eBPF datapath has a flow map", what, r.Status)
+		}
 	case r.Family == "ipv6":
 		if r.Status != StatusNA || r.Detail != naKindIPv6 {
 			t.Errorf("%s: %s %q, want n/a: the pods are IPv4 only", what, r.Status, r.Detail)
 		}
 	case kindKnown(r):
 		t.Logf("%s: known finding: %s", what, r.Detail)
+	case r.Case == "capacity" && r.Placement == "cross-node":
+		if r.Status != StatusNA || !strings.Contains(r.Detail, "never short-circuited") {
+			t.Errorf("%s: %s %q, want n/a: sockets across nodes take no flow entry", what, r.Status, r.Detail)
+		}
 	case r.Mesh == MeshEBPF && r.Placement == "cross-node":
 		if r.Status != StatusFallback || r.Path != pathFallback {
 			t.Errorf("%s: %s via %q (%s), want a fallback: the kind agents have no fast path", what, r.Status, r.Path, r.Detail)
@@ -130,6 +140,14 @@ func checkKindResult(t *testing.T, r Result) {
 		if r.Case == "policy" && (r.Evidence["policy_denied"] == 0 || r.Evidence["refused_connects"] == 0) {
 			t.Errorf("%s: evidence %v, want connects denied by the datapath's policy", what, r.Evidence)
 		}
+		// The agents were brought up with 16-entry flow maps: the case's
+		// 24 connections filled them and the rest were refused an entry.
+		if r.Case == "capacity" && (r.Evidence["pair_refused"] == 0 || r.Evidence["flows_full"] == 0 || r.Evidence["flows_full"] > capacityFlows) {
+			t.Errorf("%s: evidence %v, want a full flow map of %d sockets and sockets refused an entry", what, r.Evidence, capacityFlows)
+		}
+		if r.Case == "capacity" {
+			t.Logf("%s: %s in %.1fs (agents recreated with %d-entry flow maps, then at full size), evidence %v", what, r.Status, r.Seconds, capacityFlows, r.Evidence)
+		}
 	case r.Mesh == MeshSidecar:
 		if r.Path != pathProxies || r.Evidence["outbound_connections"] == 0 || r.Evidence["inbound_connections"] == 0 {
 			t.Errorf("%s: path %q evidence %v, want both proxies", what, r.Path, r.Evidence)
@@ -142,5 +160,5 @@ func checkKindResult(t *testing.T, r Result) {
 // kindKnown is the one finding among the cases above, as on local: HAProxy
 // closes the other side with a FIN when one side resets.
 func kindKnown(r Result) bool {
-	return r.Mesh == MeshSidecar && r.Case == "reset" && strings.Contains(r.Detail, "the abort became a graceful close")
+	return r.Mesh == MeshSidecar && r.Case == "reset" && r.SignallingOnly && strings.Contains(r.Detail, "the abort became a graceful close")
 }

@@ -20,11 +20,10 @@ import (
 // mirror, for the moment it takes to open them, then unpinned: the
 // handles stay, nothing else is left.
 func openNodeInstance(ctx context.Context, c *kind.Cluster, node, instance, mirror string) (_ *datapath.Datapath, err error) {
-	pid, err := c.NodePID(ctx, node)
+	src, err := nodePinDir(ctx, c, node, instance)
 	if err != nil {
 		return nil, err
 	}
-	src := filepath.Join(fmt.Sprintf("/proc/%d/root", pid), datapath.DefaultPinRoot, instance)
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", node, err)
@@ -56,4 +55,35 @@ func openNodeInstance(ctx context.Context, c *kind.Cluster, node, instance, mirr
 		}
 	}
 	return datapath.Open(mirror)
+}
+
+// nodePinDir is where, seen from this host, the agent of node pins
+// instance.
+func nodePinDir(ctx context.Context, c *kind.Cluster, node, instance string) (string, error) {
+	pid, err := c.NodePID(ctx, node)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(fmt.Sprintf("/proc/%d/root", pid), datapath.DefaultPinRoot, instance), nil
+}
+
+// checkFlowMapSize wants the flow maps node's agent pinned for instance
+// (mb_pairs, the SOCKHASH, and mb_flows, its mirror) to hold want sockets.
+func checkFlowMapSize(ctx context.Context, c *kind.Cluster, node, instance string, want uint32) error {
+	dir, err := nodePinDir(ctx, c, node, instance)
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{"mb_pairs", "mb_flows"} {
+		m, err := ebpf.LoadPinnedMap(filepath.Join(dir, name), nil)
+		if err != nil {
+			return fmt.Errorf("node %s: open flow map %s: %w", node, name, err)
+		}
+		n := m.MaxEntries()
+		m.Close()
+		if n != want {
+			return fmt.Errorf("node %s: the agent's flow map %s holds %d sockets, want %d", node, name, n, want)
+		}
+	}
+	return nil
 }

@@ -30,6 +30,8 @@ func (m *ebpfMesh) setPolicy(p datapath.Policy) error {
 	return m.d.SetPolicy(p)
 }
 
+func (m *ebpfMesh) setMaxFlows(n int) { m.maxFlows = n }
+
 func newEBPF(ctx context.Context, c *local.Cluster, probe datapath.ProbeMode) (*ebpfMesh, error) {
 	st, err := runSelfTest(ctx)
 	if err != nil {

@@ -25,15 +25,17 @@ import (
 // kindEBPF is the eBPF datapath on kind: the node agent DaemonSet, told
 // about the mesh's pods by an endpoints ConfigMap. Uninstall deletes the
 // DaemonSet (each agent takes its datapath down as it goes), install
-// creates it again. The agents' pins live in each node's bpffs, which
-// this host reaches through /proc/<node pid>/root: the suite opens them
-// to read counters and flows quickly, and falls back to exec'ing
-// `meshbench datapath status` in the agents where it cannot.
+// creates it again, with the flow-map size setMaxFlows gave. The agents'
+// pins live in each node's bpffs, which this host reaches through
+// /proc/<node pid>/root: the suite opens them to read counters and flows
+// quickly, and falls back to exec'ing `meshbench datapath status` in the
+// agents where it cannot.
 type kindEBPF struct {
-	t    *kindTopology
-	pods []local.Pod
-	cm   *corev1.ConfigMap
-	ds   *appsv1.DaemonSet // nil while uninstalled
+	t        *kindTopology
+	pods     []local.Pod
+	cm       *corev1.ConfigMap
+	ds       *appsv1.DaemonSet // nil while uninstalled
+	maxFlows int               // of the next install; 0: the datapath's default
 
 	agents map[string]string             // node -> agent pod
 	pinned map[string]*datapath.Datapath // node -> its instance, opened from this host
@@ -48,6 +50,8 @@ type kindEBPF struct {
 func (m *kindEBPF) name() string { return MeshEBPF }
 
 func (m *kindEBPF) isInstalled() bool { return m.ds != nil }
+
+func (m *kindEBPF) setMaxFlows(n int) { m.maxFlows = n }
 
 // createEndpoints creates the ConfigMap naming the mesh's pods.
 func (m *kindEBPF) createEndpoints(ctx context.Context) error {
@@ -68,13 +72,14 @@ func (m *kindEBPF) createEndpoints(ctx context.Context) error {
 }
 
 // install creates the DaemonSet, waits until its agent is attached on
-// both nodes and opens their pinned instances.
+// both nodes, opens their pinned instances and checks that their flow
+// maps have the size asked for.
 func (m *kindEBPF) install(ctx context.Context) error {
 	if m.ds != nil {
 		return errors.New("ebpf datapath already installed")
 	}
 	ds, err := kubemesh.DatapathDaemonSet(kubemesh.DatapathOptions{Name: "conf-datapath-" + m.t.nonce, Cluster: m.t.c.Name(),
-		Image: m.t.cfg.Kind.Images.Meshbench, EndpointsConfigMap: m.cm.Name, Probe: m.t.cfg.Probe})
+		Image: m.t.cfg.Kind.Images.Meshbench, EndpointsConfigMap: m.cm.Name, Probe: m.t.cfg.Probe, MaxFlows: m.maxFlows})
 	if err != nil {
 		return err
 	}
@@ -97,6 +102,9 @@ func (m *kindEBPF) install(ctx context.Context) error {
 		}
 		m.pinned[node] = d
 	}
+	if err := m.checkFlowMaps(ctx); err != nil {
+		return err
+	}
 	m.degradedWhy = ""
 	for _, node := range m.t.nodes {
 		st, err := m.status(ctx, node)
@@ -105,6 +113,26 @@ func (m *kindEBPF) install(ctx context.Context) error {
 		}
 		if st.Degraded != "" {
 			m.degradedWhy = node + ": " + st.Degraded
+		}
+	}
+	return nil
+}
+
+// checkFlowMaps wants every agent's flow maps to hold maxFlows sockets
+// (the datapath's default when 0): an agent that ignored the size would
+// leave the capacity case filling a map that never fills. Where the pins
+// cannot be reached from this host there is nothing to check.
+func (m *kindEBPF) checkFlowMaps(ctx context.Context) error {
+	if m.pinErr != "" {
+		return nil
+	}
+	want := uint32(m.maxFlows)
+	if want == 0 {
+		want = datapath.DefaultMaxFlows
+	}
+	for _, node := range m.t.nodes {
+		if err := checkFlowMapSize(ctx, m.t.c, node, kubemesh.AgentInstance(m.t.c.Name(), node), want); err != nil {
+			return fmt.Errorf("%w (the agents take the size from %s)", err, agent.MaxFlowsEnv)
 		}
 	}
 	return nil

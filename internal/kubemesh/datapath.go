@@ -26,6 +26,9 @@ type DatapathOptions struct {
 	// MetricsPort is the agent's loopback metrics port on every node
 	// (hostNetwork); 0 means 19090.
 	MetricsPort int
+	// MaxFlows sizes every agent's flow maps, given to it as
+	// agent.MaxFlowsEnv; 0 means the datapath's default (and no variable).
+	MaxFlows int
 }
 
 // Paths inside the agent's container.
@@ -56,7 +59,8 @@ func instancePrefix(cluster string) string { return "kube-" + cluster + "-" }
 // container and `datapath status` in it sees them) and the node's
 // /sys/fs/cgroup at /host/sys/fs/cgroup. The agent attaches to the node's
 // cgroup v2 root, found at run time (see package agent), and the pod is
-// ready only while the datapath is attached.
+// ready only while the datapath is attached. MaxFlows, when set, reaches
+// the agents as the environment variable agent.MaxFlowsEnv.
 func DatapathDaemonSet(o DatapathOptions) (*appsv1.DaemonSet, error) {
 	if o.Name == "" {
 		o.Name = "meshbench-datapath"
@@ -85,6 +89,9 @@ func DatapathDaemonSet(o DatapathOptions) (*appsv1.DaemonSet, error) {
 	}
 	if o.MetricsPort < 1 || o.MetricsPort > 65535 {
 		return nil, invalid("datapath metrics port %d: want 1-65535", o.MetricsPort)
+	}
+	if o.MaxFlows != 0 && (o.MaxFlows < 2 || o.MaxFlows > datapath.DefaultMaxFlows) {
+		return nil, invalid("datapath max flows %d: want 2-%d, or 0 for the datapath's default", o.MaxFlows, datapath.DefaultMaxFlows)
 	}
 	meta := objectMeta(o.Name, RoleDatapath, scenarios.MeshEBPF)
 	selector := map[string]string{LabelRole: RoleDatapath, "meshbench.io/daemonset": o.Name}
@@ -118,6 +125,9 @@ func DatapathDaemonSet(o DatapathOptions) (*appsv1.DaemonSet, error) {
 			{Name: "cgroup", MountPath: hostCgroupDir},
 			{Name: "endpoints", MountPath: endpointsDir, ReadOnly: true},
 		},
+	}
+	if o.MaxFlows != 0 {
+		c.Env = append(c.Env, corev1.EnvVar{Name: agent.MaxFlowsEnv, Value: strconv.Itoa(o.MaxFlows)})
 	}
 	spec := corev1.PodSpec{
 		HostNetwork:                   true,

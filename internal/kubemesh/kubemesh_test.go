@@ -204,6 +204,14 @@ func TestBuildersReject(t *testing.T) {
 			_, err := DatapathDaemonSet(DatapathOptions{Cluster: strings.Repeat("c", 43), Image: mbImage, EndpointsConfigMap: "e"})
 			return err
 		}, "too long for an instance name"},
+		{"daemonset one flow", func() error {
+			_, err := DatapathDaemonSet(DatapathOptions{Cluster: "mb", Image: mbImage, EndpointsConfigMap: "e", MaxFlows: 1})
+			return err
+		}, "datapath max flows 1: want 2-65536"},
+		{"daemonset too many flows", func() error {
+			_, err := DatapathDaemonSet(DatapathOptions{Cluster: "mb", Image: mbImage, EndpointsConfigMap: "e", MaxFlows: datapath.DefaultMaxFlows * 2})
+			return err
+		}, "datapath max flows 131072"},
 		{"endpoints duplicate", func() error {
 			a := netip.MustParseAddr("198.18.0.1")
 			_, err := EndpointsConfigMap("e", []agent.Endpoint{{Name: "a", IPv4: a}, {Name: "b", IPv4: a}})
@@ -244,6 +252,40 @@ func TestAgentInstance(t *testing.T) {
 	}
 	if AgentInstance("default", "n") == "mb-default" || strings.HasPrefix(AgentInstance("x", "y"), "mb-") {
 		t.Error("agent instances share the local substrate's namespace (mb-<cluster>)")
+	}
+}
+
+// TestDatapathMaxFlows: a flow-map size reaches the agents as the
+// variable the agent reads, one it accepts; without one the agents get no
+// variable and keep the datapath's default.
+func TestDatapathMaxFlows(t *testing.T) {
+	envOf := func(o DatapathOptions) map[string]string {
+		t.Helper()
+		ds, err := DatapathDaemonSet(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{}
+		for _, e := range ds.Spec.Template.Spec.Containers[0].Env {
+			env[e.Name] = e.Value
+		}
+		return env
+	}
+	o := DatapathOptions{Cluster: "mb-kubemesh", Image: mbImage, EndpointsConfigMap: "e"}
+	if v, ok := envOf(o)[agent.MaxFlowsEnv]; ok {
+		t.Errorf("default size: %s=%q set, want it unset", agent.MaxFlowsEnv, v)
+	}
+	o.MaxFlows = 16
+	env := envOf(o)
+	if env[agent.MaxFlowsEnv] != "16" {
+		t.Fatalf("MaxFlows 16: env %v, want %s=16", env, agent.MaxFlowsEnv)
+	}
+	cfg, err := agent.Config{Instance: AgentInstance("mb-kubemesh", "n"), EndpointsFile: "/e"}.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil || cfg.MaxFlows != 16 {
+		t.Errorf("the agent reads the DaemonSet's variable as %d, %v; want 16", cfg.MaxFlows, err)
 	}
 }
 

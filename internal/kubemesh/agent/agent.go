@@ -4,7 +4,8 @@
 // brings the datapath up there with the mesh's pods as endpoints, pins it under
 // /sys/fs/bpf/meshbench/<instance>, reports readiness with a file, serves
 // Prometheus metrics on loopback, and takes the datapath down when its
-// context ends (SIGTERM from the kubelet).
+// context ends (SIGTERM from the kubelet). The flow maps have the
+// datapath's default size unless MESHBENCH_MAX_FLOWS says otherwise.
 package agent
 
 import (
@@ -19,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/meshbench/meshbench/datapath"
@@ -47,9 +49,18 @@ type Config struct {
 	// ProcDir is where the node's processes are listed, to find its pods'
 	// network namespaces; empty means /proc (the pod has hostPID).
 	ProcDir string
+	// MaxFlows sizes the datapath's flow maps (datapath.Options.MaxFlows):
+	// 0 means the datapath's default. The agent command sets it from the
+	// environment variable MaxFlowsEnv (see FromEnv).
+	MaxFlows int
 	// Log receives progress; nil discards it.
 	Log *slog.Logger
 }
+
+// MaxFlowsEnv is the environment variable giving the agent's flow-map
+// size, as the DaemonSet sets it; unset or empty means the datapath's
+// default.
+const MaxFlowsEnv = "MESHBENCH_MAX_FLOWS"
 
 var instanceRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`)
 
@@ -62,7 +73,8 @@ var ErrInvalid = errors.New("invalid agent configuration")
 // cgroup v2.
 var ErrNodeCgroup = errors.New("cannot reach the node's cgroup v2 hierarchy")
 
-// Validate reports the first bad field, naming it by its flag.
+// Validate reports the first bad field, naming it by its flag or its
+// environment variable.
 func (c Config) Validate() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
@@ -78,6 +90,8 @@ func (c Config) Validate() error {
 		return bad("mount dir %q: want an absolute path", c.MountDir)
 	case c.ReadyFile != "" && !filepath.IsAbs(c.ReadyFile):
 		return bad("--ready-file %q: want an absolute path", c.ReadyFile)
+	case c.MaxFlows != 0 && (c.MaxFlows < 2 || c.MaxFlows > datapath.DefaultMaxFlows):
+		return bad("%s %d: want 2 to %d sockets per flow map, or 0 for the datapath's default", MaxFlowsEnv, c.MaxFlows, datapath.DefaultMaxFlows)
 	}
 	if c.Metrics != "" {
 		ap, err := netip.ParseAddrPort(c.Metrics)
@@ -88,6 +102,23 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// FromEnv returns c with what the environment sets (lookup is
+// os.LookupEnv in the agent): MaxFlows from MaxFlowsEnv, unless c already
+// has one. A value that is not a number is an error naming the variable;
+// Validate checks the range.
+func (c Config) FromEnv(lookup func(string) (string, bool)) (Config, error) {
+	v, ok := lookup(MaxFlowsEnv)
+	if !ok || v == "" || c.MaxFlows != 0 {
+		return c, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return c, fmt.Errorf("%w: %s %q: want a number of sockets per flow map, 2 to %d", ErrInvalid, MaxFlowsEnv, v, datapath.DefaultMaxFlows)
+	}
+	c.MaxFlows = n
+	return c, nil
+}
+
 // Run brings the datapath up and keeps it until ctx ends, then takes it
 // down. Endpoints, configuration and the metrics port are checked before
 // anything is attached. A datapath already pinned under the instance (an
@@ -95,6 +126,9 @@ func (c Config) Validate() error {
 // replaced. Whatever Run set up is undone on every return path; a return
 // after ctx ended is nil when that went well.
 func Run(ctx context.Context, cfg Config) (err error) {
+	if cfg, err = cfg.FromEnv(os.LookupEnv); err != nil {
+		return err
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -144,7 +178,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	log.Info("pods found on this node", "netns", len(netns), "endpoints", len(eps))
 	d, err := up(ctx, log, datapath.Options{
 		Instance: cfg.Instance, Cgroups: []string{cg}, Endpoints: DatapathEndpoints(eps, netns),
-		Probe: cfg.Probe, MountBPFFS: true, NoFastPath: true,
+		Probe: cfg.Probe, MountBPFFS: true, NoFastPath: true, MaxFlows: cfg.MaxFlows,
 	})
 	if err != nil {
 		return err
@@ -166,12 +200,20 @@ func Run(ctx context.Context, cfg Config) (err error) {
 			}
 		}()
 	}
-	log.Info("datapath up", "instance", cfg.Instance, "cgroup", cg, "endpoints", len(eps), "probe", cfg.Probe.String())
+	log.Info("datapath up", "instance", cfg.Instance, "cgroup", cg, "endpoints", len(eps), "probe", cfg.Probe.String(), "max_flows", maxFlows(cfg))
 	if ln == nil {
 		<-ctx.Done()
 		return nil
 	}
 	return serve(ctx, ln, d)
+}
+
+// maxFlows is the flow maps' size the agent asked for.
+func maxFlows(cfg Config) int {
+	if cfg.MaxFlows == 0 {
+		return datapath.DefaultMaxFlows
+	}
+	return cfg.MaxFlows
 }
 
 // up is datapath.Up, replacing an instance an earlier agent left pinned.

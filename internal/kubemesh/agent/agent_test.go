@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
+
 	"github.com/meshbench/meshbench/datapath"
 	"github.com/meshbench/meshbench/internal/cgroupv2"
 	"github.com/meshbench/meshbench/internal/testenv"
@@ -138,6 +140,9 @@ func TestValidate(t *testing.T) {
 		{"relative ready file", func(c *Config) { c.ReadyFile = "ready" }, "--ready-file"},
 		{"metrics everywhere", func(c *Config) { c.Metrics = "0.0.0.0:19090" }, "--metrics"},
 		{"metrics no port", func(c *Config) { c.Metrics = "127.0.0.1" }, "--metrics"},
+		{"one flow", func(c *Config) { c.MaxFlows = 1 }, "MESHBENCH_MAX_FLOWS 1: want 2 to 65536"},
+		{"negative flows", func(c *Config) { c.MaxFlows = -16 }, "MESHBENCH_MAX_FLOWS -16"},
+		{"flows beyond the default", func(c *Config) { c.MaxFlows = datapath.DefaultMaxFlows + 1 }, "MESHBENCH_MAX_FLOWS 65537"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,6 +153,58 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want ErrInvalid naming %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestMaxFlowsFromEnv: the agent's flow-map size comes from
+// MESHBENCH_MAX_FLOWS; unset or empty is the datapath's default, a value
+// that is no number is refused naming the variable, one out of range is
+// refused by Validate, and a size already in the config wins.
+func TestMaxFlowsFromEnv(t *testing.T) {
+	ok := Config{Instance: "kube-mb-n1", EndpointsFile: "/e.json"}
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		set  int
+		want int
+		err  string
+	}{
+		{name: "unset", env: nil, want: 0},
+		{name: "empty", env: map[string]string{MaxFlowsEnv: ""}, want: 0},
+		{name: "small", env: map[string]string{MaxFlowsEnv: "16"}, want: 16},
+		{name: "largest", env: map[string]string{MaxFlowsEnv: "65536"}, want: datapath.DefaultMaxFlows},
+		{name: "config wins", env: map[string]string{MaxFlowsEnv: "16"}, set: 32, want: 32},
+		{name: "not a number", env: map[string]string{MaxFlowsEnv: "16k"}, err: `MESHBENCH_MAX_FLOWS "16k": want a number`},
+		{name: "spaces", env: map[string]string{MaxFlowsEnv: " 16"}, err: `MESHBENCH_MAX_FLOWS " 16"`},
+		{name: "too small", env: map[string]string{MaxFlowsEnv: "1"}, err: "MESHBENCH_MAX_FLOWS 1: want 2 to 65536"},
+		{name: "too large", env: map[string]string{MaxFlowsEnv: "1000000"}, err: "MESHBENCH_MAX_FLOWS 1000000"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ok
+			c.MaxFlows = tt.set
+			c, err := c.FromEnv(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
+			if err == nil {
+				err = c.Validate()
+			}
+			switch {
+			case tt.err != "" && (!errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.err)):
+				t.Fatalf("FromEnv, Validate = %v, want ErrInvalid naming %q", err, tt.err)
+			case tt.err == "" && err != nil:
+				t.Fatalf("FromEnv, Validate = %v", err)
+			case tt.err == "" && c.MaxFlows != tt.want:
+				t.Errorf("MaxFlows = %d, want %d", c.MaxFlows, tt.want)
+			}
+		})
+	}
+}
+
+// TestRunRejectsMaxFlowsEnv: Run refuses a bad MESHBENCH_MAX_FLOWS before
+// it touches anything.
+func TestRunRejectsMaxFlowsEnv(t *testing.T) {
+	t.Setenv(MaxFlowsEnv, "1")
+	err := Run(t.Context(), Config{Instance: "kube-mb-n1", EndpointsFile: "/nonexistent/e.json"})
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), MaxFlowsEnv) {
+		t.Fatalf("Run = %v, want ErrInvalid naming %s", err, MaxFlowsEnv)
 	}
 }
 
@@ -183,7 +240,7 @@ func TestRunLifecycle(t *testing.T) {
 	}
 	cfg := Config{
 		Instance: instance, EndpointsFile: epFile, Cgroup: cg, Probe: datapath.ProbeNoSplice,
-		ReadyFile: filepath.Join(dir, "ready"), Metrics: freeLoopbackPort(t),
+		ReadyFile: filepath.Join(dir, "ready"), Metrics: freeLoopbackPort(t), MaxFlows: 16,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -196,6 +253,11 @@ func TestRunLifecycle(t *testing.T) {
 	}
 	if n, err := cgroupv2.EffectiveBPF(cg); err != nil || n == 0 {
 		t.Errorf("ready, but %d programs act on %s (%v)", n, cg, err)
+	}
+	for _, name := range []string{"mb_pairs", "mb_flows"} {
+		if n, err := pinnedMaxEntries(filepath.Join(pins, name)); err != nil || n != 16 {
+			t.Errorf("flow map %s holds %d entries (%v), want the 16 of MaxFlows", name, n, err)
+		}
 	}
 	metrics := get(t, "http://"+cfg.Metrics+"/metrics")
 	if !strings.Contains(metrics, `pod="mb-server"`) {
@@ -218,6 +280,15 @@ func TestRunLifecycle(t *testing.T) {
 	if _, err := os.Stat(cfg.ReadyFile); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("after shutdown the ready file is still there: %v", err)
 	}
+}
+
+func pinnedMaxEntries(pin string) (uint32, error) {
+	m, err := ebpf.LoadPinnedMap(pin, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer m.Close()
+	return m.MaxEntries(), nil
 }
 
 func freeLoopbackPort(t *testing.T) string {
