@@ -2,6 +2,9 @@ package runner
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/montanaflynn/stats"
@@ -81,12 +84,10 @@ func (a *aggregator) results() []results.Result {
 		merged := hist.New()
 		var achieved, hostCores, perK []float64
 		comp := map[string][]float64{}
+		res.Warnings = repeatWarnings(reps)
 		for _, r := range reps {
 			res.Valid = res.Valid && r.Valid
 			res.Errors += r.Errors
-			for _, w := range r.Warnings {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("repeat %d: %s", r.Index+1, w))
-			}
 			if h, err := hist.Decode(r.Histogram); err == nil {
 				merged.Merge(h)
 			}
@@ -127,4 +128,34 @@ func median(xs []float64) float64 {
 		return 0
 	}
 	return m
+}
+
+// repeatWarnings lists the repeats' warnings, each text once with the
+// repeats that gave it ("repeat 2: ...", "repeats 1, 3: ...", "every
+// repeat: ..."), in the order they first appear.
+func repeatWarnings(reps []results.Repeat) []string {
+	var texts []string
+	by := map[string][]string{}
+	for _, r := range reps {
+		for _, w := range r.Warnings {
+			if by[w] == nil {
+				texts = append(texts, w)
+			}
+			if n := strconv.Itoa(r.Index + 1); !slices.Contains(by[w], n) {
+				by[w] = append(by[w], n)
+			}
+		}
+	}
+	out := make([]string, 0, len(texts))
+	for _, w := range texts {
+		switch idx := by[w]; {
+		case len(reps) > 1 && len(idx) == len(reps):
+			out = append(out, "every repeat: "+w)
+		case len(idx) == 1:
+			out = append(out, fmt.Sprintf("repeat %s: %s", idx[0], w))
+		default:
+			out = append(out, fmt.Sprintf("repeats %s: %s", strings.Join(idx, ", "), w))
+		}
+	}
+	return out
 }

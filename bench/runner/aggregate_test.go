@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,8 +53,8 @@ func TestAggregateMergesRepeats(t *testing.T) {
 	if r.Valid {
 		t.Error("one invalid repeat must make the point invalid")
 	}
-	if r.Errors != 3 || len(r.Warnings) != 3 || !strings.HasPrefix(r.Warnings[2], "repeat 3: ") {
-		t.Errorf("errors %d warnings %v", r.Errors, r.Warnings)
+	if r.Errors != 3 || !slices.Equal(r.Warnings, []string{"every repeat: w"}) {
+		t.Errorf("errors %d warnings %q", r.Errors, r.Warnings)
 	}
 	if r.Rate.Achieved != 95 || r.CPU.HostCores != 2 || math.Abs(r.CPU.ByComponent["client"]-0.2) > 1e-9 {
 		t.Errorf("medians wrong: rate %v cpu %+v", r.Rate, r.CPU)
@@ -124,5 +125,25 @@ func TestJudge(t *testing.T) {
 				t.Errorf("warnings %q, want %q", got, tt.warn)
 			}
 		})
+	}
+}
+
+// TestRepeatWarnings: a warning every repeat gave is said once, others
+// name their repeats, in the order they first appeared.
+func TestRepeatWarnings(t *testing.T) {
+	reps := []results.Repeat{
+		{Index: 0, Warnings: []string{"degraded", "rate 7% short"}},
+		{Index: 1, Warnings: []string{"degraded"}},
+		{Index: 2, Warnings: []string{"degraded", "rate 7% short", "host not quiet"}},
+	}
+	want := []string{"every repeat: degraded", "repeats 1, 3: rate 7% short", "repeat 3: host not quiet"}
+	if got := repeatWarnings(reps); !slices.Equal(got, want) {
+		t.Errorf("repeatWarnings = %q, want %q", got, want)
+	}
+	if got := repeatWarnings(reps[:1]); !slices.Equal(got, []string{"repeat 1: degraded", "repeat 1: rate 7% short"}) {
+		t.Errorf("one repeat: %q", got)
+	}
+	if got := repeatWarnings(nil); got == nil || len(got) != 0 {
+		t.Errorf("no repeats: %#v, want an empty list (results.json writes [])", got)
 	}
 }
