@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/meshbench/meshbench/reports/sample"
@@ -11,7 +12,7 @@ type scenario struct {
 	Name, Kind, Protocol, Description string
 	Points                            []*sample.Point
 	Meshes                            []string     // column order: none first
-	Keys                              []sample.Key // row order: as run
+	Keys                              []sample.Key // row order: placement as first run, then size, then rate
 }
 
 // knownMeshes fixes the column order of the meshes meshbench has.
@@ -40,6 +41,15 @@ func newScenario(name string, sets []*sample.Set) *scenario {
 		}
 	}
 	slices.SortStableFunc(sc.Meshes, func(a, b string) int { return meshRank(a) - meshRank(b) })
+	// A seeded run shuffles its points; the tables read in order of size
+	// and load within each placement.
+	placements := sc.placements()
+	slices.SortStableFunc(sc.Keys, func(a, b sample.Key) int {
+		return cmp.Or(
+			cmp.Compare(slices.Index(placements, a.Placement), slices.Index(placements, b.Placement)),
+			cmp.Compare(a.PayloadBytes, b.PayloadBytes),
+			cmp.Compare(a.Rate, b.Rate))
+	})
 	return sc
 }
 
