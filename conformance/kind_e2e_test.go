@@ -21,9 +21,9 @@ import (
 // kind cluster. Same-node eBPF runs must really be redirected socket to
 // socket (and policy denied by source pod, and capacity must fill the
 // agents' 16-entry flow maps and see sockets refused an entry), the
-// sidecar's must go through both proxies, cross-node eBPF runs are
-// fallbacks (the node agents have no fast path) and IPv6 runs n/a (the
-// pods are IPv4 only). Afterwards no pod, ConfigMap or DaemonSet of the
+// sidecar's must go through both proxies, cross-node eBPF runs must be
+// carried by the agents' tc fast path and IPv6 runs n/a (the pods are IPv4
+// only). Afterwards no pod, ConfigMap or DaemonSet of the
 // suite may be left in the cluster.
 func TestSuiteOnKind(t *testing.T) {
 	kindtest.Require(t)
@@ -126,8 +126,8 @@ func checkKindResult(t *testing.T, r Result) {
 			t.Errorf("%s: %s %q, want n/a: sockets across nodes take no flow entry", what, r.Status, r.Detail)
 		}
 	case r.Mesh == MeshEBPF && r.Placement == "cross-node":
-		if r.Status != StatusFallback || r.Path != pathFallback {
-			t.Errorf("%s: %s via %q (%s), want a fallback: the kind agents have no fast path", what, r.Status, r.Path, r.Detail)
+		if r.Status != StatusPass || r.Path != pathFastPath || r.Evidence["fastpath_packets"] == 0 {
+			t.Errorf("%s: %s via %q (%s, evidence %v), want a pass carried by the agents' tc fast path", what, r.Status, r.Path, r.Detail, r.Evidence)
 		}
 	case r.Status != StatusPass:
 		t.Errorf("%s: %s via %q: %s (evidence %v)", what, r.Status, r.Path, r.Detail, r.Evidence)

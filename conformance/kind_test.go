@@ -66,6 +66,7 @@ func TestKindNA(t *testing.T) {
 		{"reset", MeshSidecar, v6, true},
 		{"lifecycle", MeshSidecar, v4, true},
 		{"lifecycle", MeshEBPF, v4, false},
+		{"lifecycle", MeshEBPF, variant{sameNode: false}, false}, // the agents' tc fast path carries it
 		{"capacity", MeshEBPF, v4, false},
 		{"capacity", MeshEBPF, variant{sameNode: false}, false},
 		{"capacity", MeshEBPF, variant{sameNode: true, v6: true}, true},
@@ -88,8 +89,8 @@ func TestKindNA(t *testing.T) {
 }
 
 // TestKindJudge: the kind meshes judge with the local meshes' evidence
-// keys and rules; an eBPF run across kind nodes, which have no fast path,
-// is a fallback.
+// keys and rules; an eBPF run across kind nodes passes only when the
+// agents' tc fast path carried packets.
 func TestKindJudge(t *testing.T) {
 	pods := []local.Pod{{Name: "a"}, {Name: "b"}}
 	ebpf := &kindEBPF{}
@@ -100,6 +101,9 @@ func TestKindJudge(t *testing.T) {
 	}
 	if _, path := ebpf.judge(redirected, pods, false); path != pathFallback {
 		t.Errorf("cross node without fast-path packets: %s, want %s", path, pathFallback)
+	}
+	if _, path := ebpf.judge(map[string]int64{"fastpath_packets": 40}, pods, false); path != pathFastPath {
+		t.Errorf("cross node with fast-path packets: %s, want %s", path, pathFastPath)
 	}
 	if _, path := ebpf.judge(map[string]int64{"a/msgs_fallback": 9}, pods, true); path != pathFallback {
 		t.Errorf("same node, nothing redirected: %s, want %s", path, pathFallback)

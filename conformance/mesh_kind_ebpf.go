@@ -212,9 +212,8 @@ func (m *kindEBPF) current(ctx context.Context) (map[string]int64, error) {
 
 // judge has the local datapath's evidence and rules: on one node the
 // traffic must have been redirected socket to socket, unless the datapath
-// is degraded, where (as across nodes) only the tc fast path counts. The
-// kind agents run without the fast path, so cross-node runs come out as
-// fallback, which is what happened.
+// is degraded, where (as across nodes) only the agents' tc fast path
+// counts.
 func (m *kindEBPF) judge(delta map[string]int64, pods []local.Pod, sameNode bool) (map[string]int64, string) {
 	return judgeEBPF(delta, pods, sameNode, m.degradedWhy != "")
 }
@@ -229,7 +228,6 @@ func (m *kindEBPF) info() map[string]string {
 		i = map[string]string{}
 	}
 	i["probe"] = m.t.cfg.Probe.String()
-	i["fast_path"] = "false (the node agents run without it: cross-node traffic takes the normal stack)"
 	if m.ds == nil {
 		return i
 	}
@@ -255,6 +253,7 @@ func (m *kindEBPF) info() map[string]string {
 		}
 		warnings = append(warnings, st.Warnings...)
 		i["splice_guard_attached"] = strconv.FormatBool(st.Guard)
+		i["fast_path "+node] = strconv.FormatBool(st.FastPath != nil)
 	}
 	i["flows_open"] = strconv.Itoa(flows) // after the last case: leaks show here
 	if len(warnings) > 0 {

@@ -69,7 +69,6 @@ func (t *kindTopology) env() fingerprint.Env {
 const (
 	naKindIPv6             = "the kind cluster's pods are single-stack IPv4 (kind-configs: ipFamily ipv4): no pod has an IPv6 address"
 	naKindSidecarLifecycle = "on Kubernetes a running pod's sidecar cannot be removed and re-added: that takes a new pod, which ends its connections"
-	naKindCrossLifecycle   = "the case wants new connections carried by the re-added datapath, and across kind nodes it carries none (the node agents run without the tc fast path)"
 )
 
 func (t *kindTopology) na(c Case, mesh string, v variant) string {
@@ -78,8 +77,6 @@ func (t *kindTopology) na(c Case, mesh string, v variant) string {
 		return naKindIPv6
 	case mesh == MeshSidecar && c.Name == "lifecycle":
 		return naKindSidecarLifecycle
-	case mesh == MeshEBPF && c.Name == "lifecycle" && !v.sameNode:
-		return naKindCrossLifecycle
 	}
 	return ""
 }

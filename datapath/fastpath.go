@@ -16,8 +16,12 @@ import (
 
 // Node is one node of the topology, for the tc fast path.
 type Node struct {
-	Name  string
-	Netns string // path of the node's network namespace
+	Name string
+	// Netns is the path of the node's network namespace, where the fast
+	// path is attached. Empty marks a remote node, one this datapath does
+	// not run on (a Kubernetes node agent lists the other nodes so):
+	// nothing is attached there, and its pods are reached over the wire.
+	Netns string
 }
 
 const (
@@ -49,7 +53,7 @@ func (d *Datapath) attachFastPath(opts Options) (warnings []string, err error) {
 			continue
 		}
 		node, ok := nodeNamed(opts.Nodes, ep.Node)
-		if !ok {
+		if !ok || node.Netns == "" {
 			continue
 		}
 		p, err := findPodPort(ep, node.Netns)
@@ -60,6 +64,9 @@ func (d *Datapath) attachFastPath(opts Options) (warnings []string, err error) {
 		ports[ep.Name] = p
 	}
 	for i, node := range opts.Nodes {
+		if node.Netns == "" {
+			continue // remote: its pods are reached over the wire
+		}
 		if err := d.attachNode(spec, uint32(i+1), node, opts.Endpoints, ports); err != nil {
 			return warnings, fmt.Errorf("fast path on node %s: %w", node.Name, err)
 		}

@@ -198,9 +198,6 @@ func validateNodes(nodes []Node, eps []Endpoint) error {
 		if n.Name == "" || names[n.Name] {
 			return fmt.Errorf("%w: node name %q empty or listed twice", ErrInvalid, n.Name)
 		}
-		if n.Netns == "" {
-			return fmt.Errorf("%w: node %q: no netns path", ErrInvalid, n.Name)
-		}
 		names[n.Name] = true
 	}
 	for _, ep := range eps {

@@ -30,6 +30,15 @@ func TestNormalize(t *testing.T) {
 		err    string // "" for valid
 	}{
 		{"valid", func(*Options) {}, ""},
+		{"remote node (no netns)", func(o *Options) {
+			o.Nodes = []Node{{Name: "n1", Netns: "/run/netns/n1"}, {Name: "n2"}}
+			o.Endpoints[0].Node, o.Endpoints[1].Node = "n1", "n2"
+		}, ""},
+		{"endpoint on an unlisted node", func(o *Options) {
+			o.Nodes = []Node{{Name: "n1", Netns: "/run/netns/n1"}}
+			o.Endpoints[1].Node = "n3"
+		}, "unknown node"},
+		{"node listed twice", func(o *Options) { o.Nodes = []Node{{Name: "n1"}, {Name: "n1"}} }, "listed twice"},
 		{"bad instance", func(o *Options) { o.Instance = "../x" }, "instance"},
 		{"no cgroup", func(o *Options) { o.Cgroups = nil }, "no cgroup"},
 		{"relative cgroup", func(o *Options) { o.Cgroups = []string{"mb"} }, "absolute"},

@@ -21,7 +21,9 @@ func newDatapathAgentCommand() *cobra.Command {
 		Long: `agent attaches the datapath to the node's cgroup v2 root (found through the
 node's PID 1, mounted if the node has no cgroup2 mount: the pod needs
 hostPID and privileges), with the pods of the endpoints file as
-address-only endpoints, pinned under /sys/fs/bpf/meshbench/<instance>. While
+address-only endpoints, pinned under /sys/fs/bpf/meshbench/<instance>. With
+--node, the tc fast path is attached too: on the node end of every pod veth
+and on the interfaces that route to other nodes' pods. While
 attached, --ready-file exists and --metrics serves /metrics and /readyz.
 SIGTERM takes the datapath down (detach and unpin) and exits 0.`,
 		Args: cobra.NoArgs,
@@ -45,6 +47,7 @@ SIGTERM takes the datapath down (detach and unpin) and exits 0.`,
 	fl.StringVar(&probe, "probe", "required", "what a failed kernel self-test does: required, no-splice, degrade or skip")
 	fl.StringVar(&cfg.ReadyFile, "ready-file", "", "file that exists exactly while the datapath is attached")
 	fl.StringVar(&cfg.Metrics, "metrics", "127.0.0.1:19090", "loopback address:port serving /metrics and /readyz (empty disables)")
+	fl.StringVar(&cfg.Node, "node", "", "this node's name as the endpoints file names it: attaches the tc fast path in the agent's network namespace (hostNetwork), empty: none")
 	return cmd
 }
 

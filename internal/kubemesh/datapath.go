@@ -108,6 +108,9 @@ func DatapathDaemonSet(o DatapathOptions) (*appsv1.DaemonSet, error) {
 			"--probe", o.Probe.String(),
 			"--ready-file", agentReadyFile,
 			"--metrics", "127.0.0.1:" + strconv.Itoa(o.MetricsPort),
+			// The tc fast path, in the node's network namespace (the pod
+			// has hostNetwork).
+			"--node", "$(NODE_NAME)",
 		},
 		Env: []corev1.EnvVar{{Name: "NODE_NAME", ValueFrom: &corev1.EnvVarSource{
 			FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.nodeName"},

@@ -171,15 +171,21 @@ func (s *step) datapathEvidence(ctx context.Context) (map[string]int64, error) {
 				mesh.AddPodCounters(ev, "client", p.Counters)
 			}
 		}
+		if st.FastPath != nil {
+			ev["agents_fast_path"]++
+			ev["fastpath_peer_packets"] += int64(st.FastPath.Peer)
+			ev["fastpath_neigh_packets"] += int64(st.FastPath.Neigh)
+			ev["fastpath_pass_packets"] += int64(st.FastPath.Pass)
+		}
 	}
 	return ev, nil
 }
 
 // Verify judges the evidence like the local meshes do: the proxies
-// counted every request (sidecar), the datapath redirected every request
-// of same-node pods (ebpf; pods on different nodes are never
-// short-circuited, so there the agents must merely be attached), and mode
-// none had no proxy and no agent.
+// counted every request (sidecar), the datapath carried every request
+// (ebpf, mesh.EBPFProblems: redirected socket to socket on one node, the
+// agents' tc fast path across nodes or when degraded), and mode none had
+// no proxy and no agent.
 func (s *step) Verify(ev map[string]int64, completed int64) []string {
 	var problems []string
 	switch s.mesh {
@@ -195,12 +201,7 @@ func (s *step) Verify(ev map[string]int64, completed int64) []string {
 		if ev["agents_enabled"] == 0 {
 			problems = append(problems, "ebpf evidence: agents_enabled = 0, want at least 1")
 		}
-		if s.clientNode == s.b.serverNode {
-			if ev["agents_degraded"] > 0 {
-				problems = append(problems, fmt.Sprintf("ebpf evidence: agents_degraded = %d, want 0: the kernel self-test failed and --datapath-probe degrade turned redirection off, and the kind node agents have no tc fast path to carry traffic instead (use --datapath-probe no-splice on kind)", ev["agents_degraded"]))
-			}
-			problems = append(problems, mesh.RedirectProblems(ev, completed)...)
-		}
+		problems = append(problems, mesh.EBPFProblems(ev, completed, s.clientNode == s.b.serverNode, ev["agents_degraded"] > 0)...)
 	}
 	return problems
 }

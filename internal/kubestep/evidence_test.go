@@ -29,9 +29,11 @@ func TestVerify(t *testing.T) {
 		{"sidecar tcp conns", mk("sidecar", "tcp", "cp"), map[string]int64{"client_proxy_outbound_tcp_connections": 2, "server_proxy_inbound_tcp_connections": 1}, 100, "server_proxy_inbound_tcp_connections = 1"},
 		{"ebpf redirected", mk("ebpf", "http", "cp"), map[string]int64{"agents_enabled": 1, "client_msgs_redirected": 100, "server_msgs_redirected": 100}, 100, ""},
 		{"ebpf not redirected", mk("ebpf", "http", "cp"), map[string]int64{"agents_enabled": 1}, 100, "client_msgs_redirected = 0"},
-		{"ebpf degraded agent on one node", mk("ebpf", "http", "cp"), map[string]int64{"agents_enabled": 1, "agents_degraded": 1}, 100, "agents_degraded = 1"},
+		{"ebpf degraded, fast path carried it", mk("ebpf", "http", "cp"), map[string]int64{"agents_enabled": 1, "agents_degraded": 1, "fastpath_peer_packets": 400}, 100, ""},
+		{"ebpf degraded, nothing carried it", mk("ebpf", "http", "cp"), map[string]int64{"agents_enabled": 1, "agents_degraded": 1}, 100, "fastpath_peer_packets = 0"},
 		{"ebpf agents off", mk("ebpf", "http", "cp"), map[string]int64{"client_msgs_redirected": 100, "server_msgs_redirected": 100}, 100, "agents_enabled = 0"},
-		{"ebpf cross-node needs attached agents only", mk("ebpf", "http", "w"), map[string]int64{"agents_enabled": 2}, 100, ""},
+		{"ebpf cross-node via the fast path", mk("ebpf", "http", "w"), map[string]int64{"agents_enabled": 2, "fastpath_neigh_packets": 250}, 100, ""},
+		{"ebpf cross-node by the plain stack", mk("ebpf", "http", "w"), map[string]int64{"agents_enabled": 2, "fastpath_neigh_packets": 3}, 100, "fastpath_neigh_packets = 3, want at least 100"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -88,20 +88,9 @@ func (m *ebpfMesh) Evidence(context.Context) (map[string]int64, error) {
 	return ev, nil
 }
 
-// Verify requires the datapath to have carried the traffic: on one node,
-// every completed request redirected by the client's socket and every
-// response by the server's; across nodes (where sockets are not
-// short-circuited) at least one fast-path packet per request. A degraded
-// datapath short-circuits no socket, so on one node too it is judged by
-// the fast path, and every repeat says it was degraded.
+// Verify requires the datapath to have carried the traffic (EBPFProblems).
 func (m *ebpfMesh) Verify(ev map[string]int64, completed int64) []string {
-	switch {
-	case m.sameNode() && m.degraded == "":
-		return RedirectProblems(ev, completed)
-	case m.sameNode():
-		return needAtLeast(ev, "fastpath_peer_packets", completed)
-	}
-	return needAtLeast(ev, "fastpath_neigh_packets", completed)
+	return EBPFProblems(ev, completed, m.sameNode(), m.degraded != "")
 }
 
 func (m *ebpfMesh) ProxyCgroups() map[string]string { return nil }

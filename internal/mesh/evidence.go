@@ -72,6 +72,23 @@ func needAtLeast(ev map[string]int64, key string, least int64) []string {
 	return nil
 }
 
+// EBPFProblems requires the eBPF datapath to have carried the traffic: on
+// one node, every completed request redirected by the client's socket and
+// every response by the server's; across nodes (where sockets are not
+// short-circuited) at least one fast-path packet per request. A degraded
+// datapath short-circuits no socket, so on one node too it is judged by
+// the fast path. The evidence keys are client_/server_ pod counters and
+// fastpath_peer_packets / fastpath_neigh_packets.
+func EBPFProblems(ev map[string]int64, completed int64, sameNode, degraded bool) []string {
+	switch {
+	case sameNode && !degraded:
+		return RedirectProblems(ev, completed)
+	case sameNode:
+		return needAtLeast(ev, "fastpath_peer_packets", completed)
+	}
+	return needAtLeast(ev, "fastpath_neigh_packets", completed)
+}
+
 // RedirectProblems requires pods on one node to have been short-circuited:
 // every completed request redirected by the client's socket and every
 // response by the server's.

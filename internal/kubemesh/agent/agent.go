@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -49,6 +50,15 @@ type Config struct {
 	// ProcDir is where the node's processes are listed, to find its pods'
 	// network namespaces; empty means /proc (the pod has hostPID).
 	ProcDir string
+	// Node is this node's name, as the endpoints file names nodes. When
+	// set, the tc fast path is attached in NodeNetns: pod to pod on this
+	// node by bpf_redirect_peer, to other nodes' pods by
+	// bpf_redirect_neigh onto the wire, and from the wire into this
+	// node's pods. Empty: no fast path.
+	Node string
+	// NodeNetns is the node's network namespace; empty means the agent's
+	// own (the pod has hostNetwork).
+	NodeNetns string
 	// MaxFlows sizes the datapath's flow maps (datapath.Options.MaxFlows):
 	// 0 means the datapath's default. The agent command sets it from the
 	// environment variable MaxFlowsEnv (see FromEnv).
@@ -176,10 +186,18 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		log.Warn(w)
 	}
 	log.Info("pods found on this node", "netns", len(netns), "endpoints", len(eps))
-	d, err := up(ctx, log, datapath.Options{
+	opts := datapath.Options{
 		Instance: cfg.Instance, Cgroups: []string{cg}, Endpoints: DatapathEndpoints(eps, netns),
-		Probe: cfg.Probe, MountBPFFS: true, NoFastPath: true, MaxFlows: cfg.MaxFlows,
-	})
+		Probe: cfg.Probe, MountBPFFS: true, NoFastPath: cfg.Node == "", MaxFlows: cfg.MaxFlows,
+	}
+	if cfg.Node != "" {
+		nodeNetns := cfg.NodeNetns
+		if nodeNetns == "" {
+			nodeNetns = "/proc/self/ns/net"
+		}
+		opts.Nodes = fastPathNodes(cfg.Node, nodeNetns, eps)
+	}
+	d, err := up(ctx, log, opts)
 	if err != nil {
 		return err
 	}
@@ -200,12 +218,30 @@ func Run(ctx context.Context, cfg Config) (err error) {
 			}
 		}()
 	}
-	log.Info("datapath up", "instance", cfg.Instance, "cgroup", cg, "endpoints", len(eps), "probe", cfg.Probe.String(), "max_flows", maxFlows(cfg))
+	log.Info("datapath up", "instance", cfg.Instance, "cgroup", cg, "endpoints", len(eps), "probe", cfg.Probe.String(), "max_flows", maxFlows(cfg), "fast_path_node", cfg.Node)
+	if st, err := d.Status(); err == nil {
+		for _, w := range st.Warnings {
+			log.Warn(w)
+		}
+	}
 	if ln == nil {
 		<-ctx.Done()
 		return nil
 	}
 	return serve(ctx, ln, d)
+}
+
+// fastPathNodes is this node, where the fast path is attached, then every
+// other node the endpoints name, as remote nodes (no netns): their pods
+// are reached over the wire.
+func fastPathNodes(node, netns string, eps []Endpoint) []datapath.Node {
+	nodes := []datapath.Node{{Name: node, Netns: netns}}
+	for _, ep := range eps {
+		if ep.Node != "" && !slices.ContainsFunc(nodes, func(n datapath.Node) bool { return n.Name == ep.Node }) {
+			nodes = append(nodes, datapath.Node{Name: ep.Node})
+		}
+	}
+	return nodes
 }
 
 // maxFlows is the flow maps' size the agent asked for.

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -331,4 +332,15 @@ func get(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %s, %v\n%s", url, resp.Status, err, b)
 	}
 	return string(b)
+}
+
+// TestFastPathNodes: the agent attaches the fast path on its own node and
+// lists every other node the endpoints name as remote (no netns), once.
+func TestFastPathNodes(t *testing.T) {
+	eps := []Endpoint{{Name: "a", Node: "w1"}, {Name: "b", Node: "cp"}, {Name: "c", Node: "w2"}, {Name: "d", Node: "cp"}, {Name: "e"}}
+	got := fastPathNodes("w1", "/proc/self/ns/net", eps)
+	want := []datapath.Node{{Name: "w1", Netns: "/proc/self/ns/net"}, {Name: "cp"}, {Name: "w2"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("fastPathNodes = %+v, want %+v", got, want)
+	}
 }
