@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Own returns the cgroup v2 directory this process runs in.
@@ -54,6 +57,11 @@ func RunIn(dir string, fn func() error) (err error) {
 	if err != nil {
 		return err
 	}
+	// The holder's parent-death signal follows this OS thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	release := holdPopulated(home)
+	defer release()
 	if err := MoveProcess(dir); err != nil {
 		return err
 	}
@@ -63,4 +71,27 @@ func RunIn(dir string, fn func() error) (err error) {
 		}
 	}()
 	return fn()
+}
+
+// holdPopulated keeps home populated while this process is away from it,
+// when this process is home's only member: a cgroup that empties may be
+// removed under it (systemd garbage-collects an empty container scope: a
+// Kubernetes node agent's self-test lost its own cgroup that way, and the
+// move back failed). It starts a `sleep` in home, killed if this process
+// dies, and returns what ends it; without one, RunIn goes on unheld.
+func holdPopulated(home string) (release func()) {
+	release = func() {}
+	data, err := os.ReadFile(filepath.Join(home, "cgroup.procs"))
+	if err != nil || strings.TrimSpace(string(data)) != strconv.Itoa(os.Getpid()) {
+		return release // others keep it populated, or we cannot tell
+	}
+	cmd := exec.Command("sleep", "600")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if cmd.Start() != nil {
+		return release
+	}
+	return func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
 }

@@ -2,6 +2,9 @@ package cgroupv2_test
 
 import (
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/meshbench/meshbench/internal/cgroupv2"
@@ -46,5 +49,59 @@ func TestRunInMovesAndReturns(t *testing.T) {
 	}
 	if now, _ := cgroupv2.Own(); now != home {
 		t.Errorf("a failing fn left the process in %q", now)
+	}
+}
+
+// TestRunInHoldsAnEmptyingHome: a process alone in its cgroup leaves a
+// holder there while RunIn has it away, so the cgroup stays populated (an
+// empty one may be removed, as systemd does with container scopes), and
+// no holder is left afterwards.
+func TestRunInHoldsAnEmptyingHome(t *testing.T) {
+	testenv.RequirePrivileged(t)
+	mount, err := cgroupv2.Mountpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, err := cgroupv2.Own()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, err := os.MkdirTemp(mount, "mb-test-hold-home-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	away, err := os.MkdirTemp(mount, "mb-test-hold-away-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := cgroupv2.MoveProcess(orig); err != nil {
+			t.Error(err)
+		}
+		for _, d := range []string{home, away} {
+			if err := cgroupv2.RemoveTree(d); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if err := cgroupv2.MoveProcess(home); err != nil {
+		t.Fatal(err)
+	}
+	procs := func(dir string) []string {
+		b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Fields(string(b))
+	}
+	var held []string
+	if err := cgroupv2.RunIn(away, func() error { held = procs(home); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(held) != 1 || held[0] == strconv.Itoa(os.Getpid()) {
+		t.Errorf("home held by %v while away, want one holder process", held)
+	}
+	if now := procs(home); len(now) != 1 || now[0] != strconv.Itoa(os.Getpid()) {
+		t.Errorf("home after RunIn: %v, want only this process (the holder gone)", now)
 	}
 }
