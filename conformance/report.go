@@ -160,37 +160,30 @@ func (r *Report) Verdict(mesh string) (ok bool, why string) {
 	case r.Interrupted:
 		return false, "the conformance run was interrupted"
 	}
-	var hard, soft []string
-	byCase := map[string][]string{}
+	// The failed cases in report order with their variants; hard when
+	// any failure touched the bytes.
+	var cases []string
+	variants := map[string][]string{}
+	hard := false
 	for _, res := range r.with(StatusFail) {
 		if res.Mesh != mesh {
 			continue
 		}
-		key := res.Case
-		if res.SignallingOnly {
-			key += " (signalling)"
+		if variants[res.Case] == nil {
+			cases = append(cases, res.Case)
 		}
-		if byCase[key] == nil {
-			if res.SignallingOnly {
-				soft = append(soft, key)
-			} else {
-				hard = append(hard, key)
-			}
-		}
-		byCase[key] = append(byCase[key], res.Variant())
+		variants[res.Case] = append(variants[res.Case], res.Variant())
+		hard = hard || !res.SignallingOnly
 	}
-	list := func(keys []string) string {
-		out := make([]string, len(keys))
-		for i, k := range keys {
-			out[i] = fmt.Sprintf("%s (%s)", strings.TrimSuffix(k, " (signalling)"), strings.Join(byCase[k], ", "))
-		}
-		return strings.Join(out, "; ")
+	list := make([]string, len(cases))
+	for i, c := range cases {
+		list[i] = fmt.Sprintf("%s (%s)", c, strings.Join(variants[c], ", "))
 	}
 	switch {
-	case len(hard) > 0:
-		return false, fmt.Sprintf("mesh %s failed conformance: %s", mesh, list(append(hard, soft...)))
-	case len(soft) > 0:
-		return true, fmt.Sprintf("mesh %s deviates from conformance in signalling only: %s: an abort reaches the peer as a clean end of stream; no benchmark aborts a connection, so its numbers stand", mesh, list(soft))
+	case hard:
+		return false, fmt.Sprintf("mesh %s failed conformance: %s", mesh, strings.Join(list, "; "))
+	case len(cases) > 0:
+		return true, fmt.Sprintf("mesh %s deviates from conformance in signalling only: %s: an abort reaches the peer as a clean end of stream; no benchmark aborts a connection, so its numbers stand", mesh, strings.Join(list, "; "))
 	}
 	return true, ""
 }
