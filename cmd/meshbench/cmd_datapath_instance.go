@@ -28,13 +28,9 @@ func withInstance(cmd *cobra.Command) *cobra.Command {
 		if serve, _ := fl.GetString("serve"); serve != "" && asJSON {
 			return badInputf("--json and --serve: give one of them")
 		}
-		instance, err := datapathInstance(c, instance)
+		d, _, err := openDatapathInstance(c, instance)
 		if err != nil {
 			return err
-		}
-		d, err := datapath.Open(instance)
-		if err != nil {
-			return datapathErr(err)
 		}
 		defer d.Close()
 		if serve, _ := fl.GetString("serve"); serve != "" {
@@ -52,6 +48,20 @@ func withInstance(cmd *cobra.Command) *cobra.Command {
 		return enc.Encode(st)
 	}
 	return cmd
+}
+
+// openDatapathInstance opens the pinned datapath a command acts on (see
+// datapathInstance) and returns it with its instance name.
+func openDatapathInstance(c *cobra.Command, instance string) (*datapath.Datapath, string, error) {
+	instance, err := datapathInstance(c, instance)
+	if err != nil {
+		return nil, "", err
+	}
+	d, err := datapath.Open(instance)
+	if err != nil {
+		return nil, "", datapathErr(err)
+	}
+	return d, instance, nil
 }
 
 // datapathInstance is the instance a datapath command acts on: --instance

@@ -34,17 +34,13 @@ same-node connection gets EACCES on its next send. An empty file's policy
 (no rules, default allow) removes every rule.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			instance, err := datapathInstance(cmd, instance)
-			if err != nil {
-				return err
-			}
 			p, err := readPolicyFile(cmd.InOrStdin(), args[0])
 			if err != nil {
 				return err
 			}
-			d, err := datapath.Open(instance)
+			d, instance, err := openDatapathInstance(cmd, instance)
 			if err != nil {
-				return datapathErr(err)
+				return err
 			}
 			defer d.Close()
 			if err := d.SetPolicy(p); err != nil {
