@@ -128,8 +128,11 @@ func LoadJob(o LoadOptions) (*batchv1.Job, error) {
 			Name:            GateContainer,
 			Image:           o.Image,
 			ImagePullPolicy: corev1.PullNever,
-			Command:         []string{"sh", "-c", "until [ -e " + gateDir + "/open ]; do sleep 0.1; done"},
-			VolumeMounts:    []corev1.VolumeMount{{Name: gateVolume, MountPath: gateDir}},
+			// Once open, the gate lingers a second: exiting at once stops
+			// the container under the exec that opened it, which then
+			// reports exit 137 although the gate did open.
+			Command:      []string{"sh", "-c", "until [ -e " + gateDir + "/open ]; do sleep 0.1; done; sleep 1"},
+			VolumeMounts: []corev1.VolumeMount{{Name: gateVolume, MountPath: gateDir}},
 		})
 		spec.Volumes = append(spec.Volumes, corev1.Volume{Name: gateVolume, VolumeSource: corev1.VolumeSource{
 			EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory},
