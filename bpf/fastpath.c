@@ -12,10 +12,17 @@
  *   wire, node side: a packet for a pod of this node goes straight into it.
  *
  * The object is loaded once per node with node_id set; the maps are shared.
+ *
+ * Both programs obey the datapath's switch (mb_cfg.enabled, shared with the
+ * socket programs), which Up turns on only after every program of every
+ * node is attached and Down turns off before detaching any. A node whose
+ * pod hook redirected while its wire hook did not (or the reverse) would
+ * show its netfilter conntrack only one direction of a handshake: the entry
+ * stays SYN_SENT, every later packet of that connection is ctstate INVALID,
+ * and Kubernetes' KUBE-FORWARD rule drops INVALID, so the connection hangs
+ * for good. One switch flips a node's two directions together.
  */
-#include "vmlinux.h"
-#include "bpf_helpers.h"
-#include "bpf_endian.h"
+#include "cfg.h"
 
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
@@ -106,9 +113,15 @@ static __always_inline int dst_key(struct __sk_buff *skb, struct mb_fwd_key *k)
 static __always_inline int forward(struct __sk_buff *skb, int from_pod)
 {
 	struct mb_fwd_key k = {};
-	struct mb_tc_counters *c = tc_ctr();
+	struct mb_tc_counters *c;
+	struct mb_config *cfg;
 	struct mb_fwd *f;
+	__u32 zero = 0;
 
+	cfg = bpf_map_lookup_elem(&mb_cfg, &zero);
+	if (!cfg || !cfg->enabled)
+		return TC_ACT_OK; /* off: not a decision, so not counted */
+	c = tc_ctr();
 	if (!dst_key(skb, &k))
 		goto pass;
 	f = bpf_map_lookup_elem(&mb_fwd_map, &k);

@@ -7,7 +7,7 @@
 #ifndef MESHBENCH_MAPS_H
 #define MESHBENCH_MAPS_H
 
-#include "mesh.h"
+#include "cfg.h"
 
 /* Established mesh sockets, keyed by their own flow key. sk_msg redirects
  * into the entry of the reversed key.
@@ -76,14 +76,6 @@ struct {
 	__type(value, __u8);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mb_policy SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct mb_config);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} mb_cfg SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

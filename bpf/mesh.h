@@ -67,7 +67,7 @@ enum mb_verdict {
 
 /* Global switches, one element, written by Go. */
 struct mb_config {
-	__u32 enabled; /* 0: no new pairs, every send takes the normal stack */
+	__u32 enabled; /* 0: no new pairs, every send and packet takes the normal stack */
 	__u32 redirect; /* 0: never pair, never redirect (degraded) */
 	__u32 default_deny; /* a flow no rule matches is denied */
 	__u32 policy_gen; /* bumped on every policy change */

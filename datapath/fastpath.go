@@ -39,7 +39,8 @@ type podPort struct {
 // attachFastPath loads bpf/fastpath.c once per node (node id i+1), fills
 // the forwarding map and attaches the programs with TCX: mb_tc_pod on the
 // node end of every pod veth it can find, mb_tc_wire on every interface
-// that routes to another node's pods. Pods whose interface is not a veth
+// that routes to another node's pods. The programs pass everything until
+// Up sets mb_cfg.enabled, after the last of them is attached. Pods whose interface is not a veth
 // into their node are skipped with a warning: the topology does not allow
 // the fast path for them.
 func (d *Datapath) attachFastPath(opts Options) (warnings []string, err error) {
@@ -93,6 +94,9 @@ func (d *Datapath) attachNode(spec *ebpf.CollectionSpec, id uint32, node Node, e
 		return fmt.Errorf("load fast path programs: %w", err)
 	}
 	defer objs.fastpathPrograms.Close()
+	// mb_cfg is the socket programs' pinned switch, held open in d.maps;
+	// the fast path only reads it (see bpf/fastpath.c).
+	defer objs.MbCfg.Close()
 	if d.tcStats == nil {
 		d.tcStats, d.tcFwd = objs.MbTcStats, objs.MbFwdMap
 	} else {

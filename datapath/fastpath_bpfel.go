@@ -13,6 +13,19 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type fastpathMbConfig struct {
+	_           structs.HostLayout
+	Enabled     uint32
+	Redirect    uint32
+	DefaultDeny uint32
+	PolicyGen   uint32
+	Flags       uint32
+	_           [4]byte
+	LoadNs      uint64
+	ProbeNs     uint64
+	UpUnixNs    uint64
+}
+
 type fastpathMbFwd struct {
 	_       structs.HostLayout
 	Ifindex uint32
@@ -38,6 +51,7 @@ type fastpathMbTcCounters struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	fastpathMapMbCfg     = "mb_cfg"
 	fastpathMapMbFwdMap  = "mb_fwd_map"
 	fastpathMapMbTcStats = "mb_tc_stats"
 	fastpathProgMbTcPod  = "mb_tc_pod"
@@ -95,6 +109,7 @@ type fastpathProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type fastpathMapSpecs struct {
+	MbCfg     *ebpf.MapSpec `ebpf:"mb_cfg"`
 	MbFwdMap  *ebpf.MapSpec `ebpf:"mb_fwd_map"`
 	MbTcStats *ebpf.MapSpec `ebpf:"mb_tc_stats"`
 }
@@ -126,12 +141,14 @@ func (o *fastpathObjects) Close() error {
 //
 // It can be passed to loadFastpathObjects or ebpf.CollectionSpec.LoadAndAssign.
 type fastpathMaps struct {
+	MbCfg     *ebpf.Map `ebpf:"mb_cfg"`
 	MbFwdMap  *ebpf.Map `ebpf:"mb_fwd_map"`
 	MbTcStats *ebpf.Map `ebpf:"mb_tc_stats"`
 }
 
 func (m *fastpathMaps) Close() error {
 	return _FastpathClose(
+		m.MbCfg,
 		m.MbFwdMap,
 		m.MbTcStats,
 	)

@@ -204,3 +204,35 @@ func TestSubstrateCrossNodeOption(t *testing.T) {
 		t.Errorf("with CrossNode, redirected %d bytes across nodes, want %d", got, 1<<20)
 	}
 }
+
+// TestSubstrateSwitchGatesFastPath: the tc programs obey the datapath's
+// switch (mb_cfg.enabled), the one Up turns on after the last attach and
+// Down turns off before the first detach. Switched off, a node's pod and
+// wire hooks both leave every packet to the normal path, so no node ever
+// carries one direction of a connection past its conntrack and the other
+// through it (which Kubernetes' INVALID drop turns into a hang).
+func TestSubstrateSwitchGatesFastPath(t *testing.T) {
+	_, d, pods := substrateMesh(t, nil)
+	setEnabled := func(on uint32) {
+		t.Helper()
+		if err := d.maps.updateConfig(func(c *meshMbConfig) { c.Enabled = on }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved := func(on uint32) TCCounters {
+		t.Helper()
+		setEnabled(on)
+		before := *mustStatus(t, d).FastPath
+		c, s := podPair(t, pods["n0p0"], pods["n1p1"], "tcp4")
+		send(t, c, s, 1<<20, 64<<10)
+		send(t, s, c, 1<<20, 64<<10)
+		after := *mustStatus(t, d).FastPath
+		return TCCounters{Peer: after.Peer - before.Peer, Neigh: after.Neigh - before.Neigh, Pass: after.Pass - before.Pass}
+	}
+	if got := moved(0); got.Peer != 0 || got.Neigh != 0 {
+		t.Errorf("switched off, the fast path still redirected packets: %+v", got)
+	}
+	if got := moved(1); got.Peer < 50 || got.Neigh < 50 {
+		t.Errorf("switched back on, the fast path redirected too little: %+v", got)
+	}
+}
