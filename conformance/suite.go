@@ -33,9 +33,9 @@ type Config struct {
 	// SubstrateKind, on the cluster Kind names.
 	Substrate string
 	Kind      *KindConfig
-	// Probe is what the datapath does with its kernel self-test: the
-	// suite runs it with ProbeNoSplice by default so the datapath comes up
-	// where splice(2) stalls, and the splice cases then show the finding.
+	// Probe is what the datapath does with its kernel self-test (the
+	// zero value, ProbeRequired, refuses a kernel that fails it; meshbench
+	// conformance passes ProbeDegrade unless told otherwise).
 	Probe   datapath.ProbeMode
 	Sidecar baseline.Options
 	// Progress, when set, gets one line per result as it is made.

@@ -98,7 +98,7 @@ Exit status 1 when any case failed for any mesh: publish no numbers for it.`,
 	fl.StringVar(&f.out, "out", "out/latest", "directory for conformance.json and conformance.md")
 	fl.StringVar(&f.run, "run", "", "run only the cases whose name matches this regular expression")
 	fl.StringVar(&f.cluster, "cluster", "conformance", "name of the local cluster to create for the run (it must not exist)")
-	fl.StringVar(&f.probe, "datapath-probe", "", probeFlagHelp)
+	fl.StringVar(&f.probe, "datapath-probe", defaultProbe, probeFlagHelp)
 	fl.StringVar(&f.sidecar.Proxy, "sidecar", baseline.ProxyAuto, "sidecar proxy: envoy, haproxy or auto")
 	fl.BoolVar(&f.sidecar.MTLS, "mtls", false, "mutual TLS between sidecars")
 	fl.BoolVar(&f.list, "list", false, "list the cases and what a user would see if each broke, then exit")
@@ -110,9 +110,6 @@ Exit status 1 when any case failed for any mesh: publish no numbers for it.`,
 // config turns the flags into a conformance.Config, failing with exit code
 // 2 on bad input and 3 when the host lacks what a requested mesh needs.
 func (f conformanceFlags) config(cmd *cobra.Command) (conformance.Config, error) {
-	if f.probe == "" {
-		f.probe = defaultProbe(f.sub.kind())
-	}
 	probe, err := datapath.ParseProbeMode(f.probe)
 	if err != nil {
 		return conformance.Config{}, badInputf("--datapath-probe: %v", err)

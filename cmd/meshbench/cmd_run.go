@@ -66,9 +66,6 @@ Ctrl-C stops cleanly and keeps the results measured so far.`,
 			if err != nil {
 				return err
 			}
-			if f.probe == "" {
-				f.probe = defaultProbe(f.sub.kind())
-			}
 			gate, err := newConformanceGate(f.conformance, f.waiveConformance, f.probe)
 			if err != nil {
 				return err
@@ -148,7 +145,7 @@ Ctrl-C stops cleanly and keeps the results measured so far.`,
 	cmd.Flags().StringVar(&f.sidecar.Proxy, "sidecar", baseline.ProxyAuto, "sidecar proxy: envoy, haproxy or auto (envoy when on PATH or $MESHBENCH_ENVOY, else haproxy)")
 	cmd.Flags().BoolVar(&f.sidecar.MTLS, "mtls", false, "mutual TLS between sidecars (certificates made per run)")
 	cmd.Flags().IntVar(&f.sidecar.Workers, "proxy-workers", baseline.DefaultWorkers, "worker threads per sidecar proxy")
-	cmd.Flags().StringVar(&f.probe, "datapath-probe", "", probeFlagHelp)
+	cmd.Flags().StringVar(&f.probe, "datapath-probe", defaultProbe, probeFlagHelp)
 	cmd.Flags().StringVar(&f.conformance, "conformance", "", "conformance.json from `meshbench conformance` on this machine: meshes that failed it are not measured")
 	cmd.Flags().BoolVar(&f.waiveConformance, "waive-conformance", false, "measure meshes that failed conformance anyway; each of their results says so")
 	addClusterFlag(cmd, &f.cluster)
@@ -237,15 +234,9 @@ func invalidRuns(f *results.File) error {
 }
 
 // probeFlagHelp documents --datapath-probe for run and conformance.
-const probeFlagHelp = "what a failed eBPF kernel self-test does: required (refuse), degrade (short-circuit no socket; the tc fast path carries pod traffic), no-splice (short-circuit anyway where only splice(2) and what goes with it fail; for workloads that never splice) or skip. " +
-	"Default: degrade on local, no-splice on kind (its nodes have no tc fast path, so a degraded datapath would carry nothing)"
+const probeFlagHelp = "what a failed eBPF kernel self-test does: required (refuse), degrade (short-circuit no socket; the tc fast path carries pod traffic), no-splice (short-circuit anyway where only splice(2) and what goes with it fail; for workloads that never splice) or skip"
 
-// defaultProbe is --datapath-probe's default on a substrate. On local a
+// defaultProbe is --datapath-probe's default, on local and kind alike: a
 // kernel that fails the self-test gets the datapath that passes
-// conformance there; on kind the one that carries traffic at all.
-func defaultProbe(kind bool) string {
-	if kind {
-		return datapath.ProbeNoSplice.String()
-	}
-	return datapath.ProbeDegrade.String()
-}
+// conformance there (the tc fast path runs on kind's node agents too).
+var defaultProbe = datapath.ProbeDegrade.String()
