@@ -58,7 +58,7 @@ func TestSuiteOnKind(t *testing.T) {
 	}
 	rep, err := Run(ctx, Config{
 		Substrate: SubstrateKind, Kind: &KindConfig{Cluster: c, Images: imgs}, Cluster: c.Name(),
-		Run: "^(bytes-small-writes|reset|half-close|policy|capacity)$", Sidecar: baseline.Options{Proxy: baseline.ProxyHAProxy},
+		Run: "^(bytes-small-writes|reset|half-close|policy|capacity|lifecycle)$", Sidecar: baseline.Options{Proxy: baseline.ProxyHAProxy},
 		Probe: datapath.ProbeNoSplice, // as meshbench conformance runs it: this kernel's splice(2) check fails
 
 	})
@@ -83,8 +83,8 @@ func TestSuiteOnKind(t *testing.T) {
 				n++
 				checkKindResult(t, r)
 			}
-			if n != 5*len(variants) {
-				t.Errorf("%d results, want %d", n, 5*len(variants))
+			if n != 6*len(variants) {
+				t.Errorf("%d results, want %d", n, 6*len(variants))
 			}
 		})
 	}
@@ -114,6 +114,10 @@ func checkKindResult(t *testing.T, r Result) {
 	case r.Case == "capacity" && r.Mesh != MeshEBPF:
 		if r.Status != StatusNA {
 			t.Errorf("%s: %s, want n/a: only the eBPF datapath has a flow map", what, r.Status)
+		}
+	case r.Case == "lifecycle" && r.Mesh != MeshEBPF:
+		if r.Status != StatusNA {
+			t.Errorf("%s: %s, want n/a: Kubernetes cannot remove a running pod's sidecar, and none has nothing to remove", what, r.Status)
 		}
 	case r.Family == "ipv6":
 		if r.Status != StatusNA || r.Detail != naKindIPv6 {
