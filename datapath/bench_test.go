@@ -7,9 +7,12 @@ import (
 	"testing"
 )
 
-// benchModes are the paths compared: the plain kernel stack, the datapath,
-// and the datapath with redirection off (sockets in the SOCKHASH, every send
-// passed to the normal stack: tcp_bpf's own cost).
+// benchModes are the paths compared: the plain kernel stack; the datapath,
+// redirecting; the datapath with pairs switched off at connect (degraded:
+// sockops runs, no socket enters the SOCKHASH); and sockets paired in the
+// SOCKHASH whose sends are all passed to the normal stack (the switch
+// turned off after pairing), which is tcp_bpf's own cost: what handing a
+// flow back from sk_msg would leave it with.
 type benchMode struct {
 	name string
 	pair func() (net.Conn, net.Conn)
@@ -20,15 +23,28 @@ func benchModes(b *testing.B) []benchMode {
 	plain := newFixture(b, 0)
 	ebpf := newFixture(b, 2)
 	ebpf.up(nil)
-	pass := newFixture(b, 2)
-	pd := pass.up(nil)
-	if err := pd.maps.updateConfig(func(c *meshMbConfig) { c.Redirect = 0 }); err != nil {
+	degraded := newFixture(b, 2)
+	dd := degraded.up(nil)
+	if err := dd.maps.updateConfig(func(c *meshMbConfig) { c.Redirect = 0 }); err != nil {
 		b.Fatal(err)
+	}
+	member := newFixture(b, 2)
+	md := member.up(nil)
+	setEnabled := func(on uint32) {
+		if err := md.maps.updateConfig(func(c *meshMbConfig) { c.Enabled = on }); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return []benchMode{
 		{"plain", func() (net.Conn, net.Conn) { return plain.pair(outsider(), outsider(), "tcp4") }},
 		{"ebpf", func() (net.Conn, net.Conn) { return ebpf.pair(ebpf.pods[0], ebpf.pods[1], "tcp4") }},
-		{"ebpf-pass", func() (net.Conn, net.Conn) { return pass.pair(pass.pods[0], pass.pods[1], "tcp4") }},
+		{"ebpf-degraded", func() (net.Conn, net.Conn) { return degraded.pair(degraded.pods[0], degraded.pods[1], "tcp4") }},
+		{"ebpf-member-pass", func() (net.Conn, net.Conn) {
+			setEnabled(1)
+			c, s := member.pair(member.pods[0], member.pods[1], "tcp4")
+			setEnabled(0)
+			return c, s
+		}},
 	}
 }
 
