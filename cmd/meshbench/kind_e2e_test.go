@@ -50,8 +50,16 @@ func TestRunOnKind(t *testing.T) {
 	if len(byMesh) != 3 {
 		t.Fatalf("got results for %d meshes, want none, sidecar and ebpf", len(byMesh))
 	}
+	// The default probe mode degrades on a kernel that fails the
+	// self-test: then the agents' tc fast path carries every request and
+	// response into the other pod; otherwise the sockets are redirected.
 	completed := byMesh["ebpf"].Repeats[0].Completed
-	if ev := byMesh["ebpf"].Evidence; ev["client_msgs_redirected"] < completed || ev["server_msgs_redirected"] < completed {
+	switch ev := byMesh["ebpf"].Evidence; {
+	case ev["agents_degraded"] > 0:
+		if ev["fastpath_peer_packets"] < 2*completed || ev["client_msgs_redirected"] != 0 {
+			t.Errorf("degraded ebpf evidence: want a fast-path packet per request and response, nothing redirected: %v", ev)
+		}
+	case ev["client_msgs_redirected"] < completed || ev["server_msgs_redirected"] < completed:
 		t.Errorf("ebpf evidence does not cover the requests: %v", ev)
 	}
 	if ev := byMesh["sidecar"].Evidence; ev["server_proxy_inbound_http_requests"] < byMesh["sidecar"].Repeats[0].Completed {
