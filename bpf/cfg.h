@@ -17,4 +17,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mb_cfg SEC(".maps");
 
+static __always_inline struct mb_config *get_cfg(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&mb_cfg, &zero);
+}
+
 #endif

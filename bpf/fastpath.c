@@ -113,12 +113,10 @@ static __always_inline int dst_key(struct __sk_buff *skb, struct mb_fwd_key *k)
 static __always_inline int forward(struct __sk_buff *skb, int from_pod)
 {
 	struct mb_fwd_key k = {};
+	struct mb_config *cfg = get_cfg();
 	struct mb_tc_counters *c;
-	struct mb_config *cfg;
 	struct mb_fwd *f;
-	__u32 zero = 0;
 
-	cfg = bpf_map_lookup_elem(&mb_cfg, &zero);
 	if (!cfg || !cfg->enabled)
 		return TC_ACT_OK; /* off: not a decision, so not counted */
 	c = tc_ctr();

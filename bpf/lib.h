@@ -7,13 +7,6 @@
 
 #include "maps.h"
 
-static __always_inline struct mb_config *get_cfg(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&mb_cfg, &zero);
-}
-
 static __always_inline struct mb_counters *mb_ctr(__u32 pod)
 {
 	if (pod >= MB_MAX_PODS)

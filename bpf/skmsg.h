@@ -9,20 +9,23 @@
  * order for the same reason and is allowed once, for good: on half-close,
  * when the peer has gone and when the datapath is taken down.
  *
- * Every send of a paired socket is redirected, small or large. Measured on
- * Linux 6.18 (BenchmarkStream, 256 KiB reads): a socket in the SOCKHASH
- * pays for tcp_bpf's send path whether its bytes are redirected or passed
- * (mode ebpf-member-pass: 0.7x plain at 64 B and 1 KiB, 0.8x at 64 KiB), so
- * handing small-write streams back to the normal stack from here gains
- * nothing; only keeping such a flow out of the SOCKHASH does (mode
- * ebpf-degraded: about plain), which policy can ask for (MB_VERDICT_BYPASS).
- * Leaving the SOCKHASH mid-flow is no way out either: the socket's psock
- * goes, and with it any redirected bytes its application has not read.
- * What a small redirected send costs is the peer's socket lock and a
- * wake-up per send, where TCP's autocork coalesces. apply_bytes and cork_bytes stay unused: a verdict
- * that outlives the send would keep redirecting to a peer that has since
- * half-closed or gone, and corked bytes wait for more data that may never
- * come, then die with the socket.
+ * Every send of a paired socket is redirected, small or large. Measured
+ * on Linux 6.18 (BenchmarkStream, 256 KiB reads): a socket in the
+ * SOCKHASH pays for tcp_bpf's send path whether its bytes are redirected
+ * or passed (mode ebpf-member-pass: 0.7x plain at 64 B and 1 KiB, 0.8x at
+ * 64 KiB), so handing small-write streams back to the normal stack from
+ * here gains nothing; only keeping such a flow out of the SOCKHASH does
+ * (mode ebpf-degraded: about plain), which policy can ask for
+ * (MB_VERDICT_BYPASS). Leaving the SOCKHASH mid-flow is no way out
+ * either: the socket's psock goes, and with it any redirected bytes its
+ * application has not read. What a small redirected send costs is the
+ * peer's socket lock and a wake-up per send, where TCP's autocork
+ * coalesces.
+ *
+ * apply_bytes and cork_bytes stay unused: a verdict that outlives the
+ * send would keep redirecting to a peer that has since half-closed or
+ * gone, and corked bytes wait for more data that may never come, then die
+ * with the socket.
  */
 #include "lib.h"
 

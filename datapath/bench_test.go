@@ -30,19 +30,18 @@ func benchModes(b *testing.B) []benchMode {
 	}
 	member := newFixture(b, 2)
 	md := member.up(nil)
-	setEnabled := func(on uint32) {
-		if err := md.maps.updateConfig(func(c *meshMbConfig) { c.Enabled = on }); err != nil {
-			b.Fatal(err)
-		}
-	}
 	return []benchMode{
 		{"plain", func() (net.Conn, net.Conn) { return plain.pair(outsider(), outsider(), "tcp4") }},
 		{"ebpf", func() (net.Conn, net.Conn) { return ebpf.pair(ebpf.pods[0], ebpf.pods[1], "tcp4") }},
 		{"ebpf-degraded", func() (net.Conn, net.Conn) { return degraded.pair(degraded.pods[0], degraded.pods[1], "tcp4") }},
 		{"ebpf-member-pass", func() (net.Conn, net.Conn) {
-			setEnabled(1)
+			setEnabled(b, md, 1)
+			before := podStatus(b, md, member.pods[0].name).ConnsPaired
 			c, s := member.pair(member.pods[0], member.pods[1], "tcp4")
-			setEnabled(0)
+			setEnabled(b, md, 0)
+			if podStatus(b, md, member.pods[0].name).ConnsPaired == before {
+				b.Fatal("ebpf-member-pass: the sockets were not paired, so this would measure the plain path")
+			}
 			return c, s
 		}},
 	}

@@ -11,6 +11,14 @@ import (
 	"time"
 )
 
+// setEnabled flips the datapath's switch (mb_cfg.enabled), as Up and Down do.
+func setEnabled(tb testing.TB, d *Datapath, on uint32) {
+	tb.Helper()
+	if err := d.maps.updateConfig(func(c *meshMbConfig) { c.Enabled = on }); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // podStatus returns the counters of the named pod.
 func podStatus(t testing.TB, d *Datapath, name string) Counters {
 	t.Helper()

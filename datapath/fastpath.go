@@ -94,11 +94,11 @@ func (d *Datapath) attachNode(spec *ebpf.CollectionSpec, id uint32, node Node, e
 		return fmt.Errorf("load fast path programs: %w", err)
 	}
 	defer objs.fastpathPrograms.Close()
-	// mb_cfg is the socket programs' pinned switch, held open in d.maps;
-	// the fast path only reads it (see bpf/fastpath.c).
-	defer objs.MbCfg.Close()
 	if d.tcStats == nil {
 		d.tcStats, d.tcFwd = objs.MbTcStats, objs.MbFwdMap
+		// mb_cfg is the socket programs' pinned switch, which d.maps
+		// holds open; the fast path only reads it (bpf/fastpath.c).
+		defer objs.MbCfg.Close()
 	} else {
 		defer objs.fastpathMaps.Close()
 	}

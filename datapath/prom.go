@@ -25,7 +25,7 @@ func WritePrometheus(w io.Writer, st *Status) error {
 	}
 	header(bw, "meshbench_datapath_events_lost_total", "Events dropped because the ring buffer was full.", "counter")
 	sample(bw, "meshbench_datapath_events_lost_total", dp, st.Total.EventsLost)
-	gauge(bw, "meshbench_datapath_enabled", "1 while the datapath short-circuits new connections.", dp, b2u(st.Enabled))
+	gauge(bw, "meshbench_datapath_enabled", "1 while the datapath short-circuits new connections and its tc fast path forwards packets.", dp, b2u(st.Enabled))
 	gauge(bw, "meshbench_datapath_degraded", "1 when a failed kernel self-test turned redirection off.", dp, b2u(st.Degraded != ""))
 	gauge(bw, "meshbench_datapath_splice_guard", "1 when the splice guard is attached.", dp, b2u(st.Guard))
 	gauge(bw, "meshbench_datapath_flows", "Sockets in the short-circuit now.", dp, st.Flows)

@@ -56,7 +56,7 @@ func TestRunOnKind(t *testing.T) {
 	completed := byMesh["ebpf"].Repeats[0].Completed
 	switch ev := byMesh["ebpf"].Evidence; {
 	case ev["agents_degraded"] > 0:
-		if ev["fastpath_peer_packets"] < 2*completed || ev["client_msgs_redirected"] != 0 {
+		if ev["fastpath_peer_packets"] < 2*completed || ev["client_msgs_redirected"] != 0 || ev["server_msgs_redirected"] != 0 {
 			t.Errorf("degraded ebpf evidence: want a fast-path packet per request and response, nothing redirected: %v", ev)
 		}
 	case ev["client_msgs_redirected"] < completed || ev["server_msgs_redirected"] < completed:

@@ -19,8 +19,10 @@ import (
 )
 
 // meshFeature installs mode the way `meshbench run --substrate kind` does
-// (kubestep), drives load from a same-node Job through it, and while the
-// Job's pod is held checks that its evidence proves the mode carried the
+// (kubestep; eBPF in probe mode no-splice, so that it is the socket
+// redirect that gets checked on a kernel whose self-test would degrade
+// it), drives load from a same-node Job through it, and while the Job's
+// pod is held checks that its evidence proves the mode carried the
 // traffic and that echoes from that pod come back byte-exact.
 func meshFeature(mode string) features.Feature {
 	return features.New(mode+" mesh").
