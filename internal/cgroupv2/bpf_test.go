@@ -10,31 +10,17 @@ import (
 	"github.com/cilium/ebpf/link"
 
 	"github.com/meshbench/meshbench/internal/cgroupv2"
-	"github.com/meshbench/meshbench/internal/testenv"
 )
 
 // TestEffectiveBPFSeesInheritedPrograms: a program attached to a parent
 // cgroup acts on sockets of its children, so the evidence for "no datapath"
 // must see it from the child.
 func TestEffectiveBPFSeesInheritedPrograms(t *testing.T) {
-	testenv.RequirePrivileged(t)
-	mount, err := cgroupv2.Mountpoint()
-	if err != nil {
-		t.Fatal(err)
-	}
-	parent, err := os.MkdirTemp(mount, "mb-test-bpf-")
-	if err != nil {
-		t.Fatal(err)
-	}
+	parent := tempCgroup(t, "mb-test-bpf-")
 	child := filepath.Join(parent, "child")
 	if err := os.Mkdir(child, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if err := cgroupv2.RemoveTree(parent); err != nil {
-			t.Error(err)
-		}
-	})
 	if n, err := cgroupv2.EffectiveBPF(child); err != nil || n != 0 {
 		t.Fatalf("fresh cgroup: %d programs, %v", n, err)
 	}

@@ -8,30 +8,16 @@ import (
 	"testing"
 
 	"github.com/meshbench/meshbench/internal/cgroupv2"
-	"github.com/meshbench/meshbench/internal/testenv"
 )
 
 // TestRunInMovesAndReturns: fn runs with the process in the cgroup, and the
 // process is back home afterwards, also when fn fails.
 func TestRunInMovesAndReturns(t *testing.T) {
-	testenv.RequirePrivileged(t)
-	mount, err := cgroupv2.Mountpoint()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := tempCgroup(t, "mb-test-runin-")
 	home, err := cgroupv2.Own()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp(mount, "mb-test-runin-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := cgroupv2.RemoveTree(dir); err != nil {
-			t.Error(err)
-		}
-	})
 	var inside string
 	err = cgroupv2.RunIn(dir, func() error {
 		var err error
@@ -57,31 +43,15 @@ func TestRunInMovesAndReturns(t *testing.T) {
 // empty one may be removed, as systemd does with container scopes), and
 // no holder is left afterwards.
 func TestRunInHoldsAnEmptyingHome(t *testing.T) {
-	testenv.RequirePrivileged(t)
-	mount, err := cgroupv2.Mountpoint()
-	if err != nil {
-		t.Fatal(err)
-	}
+	home := tempCgroup(t, "mb-test-hold-home-")
+	away := tempCgroup(t, "mb-test-hold-away-")
 	orig, err := cgroupv2.Own()
 	if err != nil {
 		t.Fatal(err)
 	}
-	home, err := os.MkdirTemp(mount, "mb-test-hold-home-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	away, err := os.MkdirTemp(mount, "mb-test-hold-away-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
+	t.Cleanup(func() { // before the cgroups go: home must be empty
 		if err := cgroupv2.MoveProcess(orig); err != nil {
 			t.Error(err)
-		}
-		for _, d := range []string{home, away} {
-			if err := cgroupv2.RemoveTree(d); err != nil {
-				t.Error(err)
-			}
 		}
 	})
 	if err := cgroupv2.MoveProcess(home); err != nil {

@@ -173,9 +173,7 @@ func (s *step) datapathEvidence(ctx context.Context) (map[string]int64, error) {
 		}
 		if st.FastPath != nil {
 			ev["agents_fast_path"]++
-			ev["fastpath_peer_packets"] += int64(st.FastPath.Peer)
-			ev["fastpath_neigh_packets"] += int64(st.FastPath.Neigh)
-			ev["fastpath_pass_packets"] += int64(st.FastPath.Pass)
+			mesh.AddFastPathCounters(ev, *st.FastPath)
 		}
 	}
 	return ev, nil

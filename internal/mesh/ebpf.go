@@ -77,9 +77,7 @@ func (m *ebpfMesh) Evidence(context.Context) (map[string]int64, error) {
 		}
 	}
 	if st.FastPath != nil {
-		ev["fastpath_peer_packets"] = int64(st.FastPath.Peer)
-		ev["fastpath_neigh_packets"] = int64(st.FastPath.Neigh)
-		ev["fastpath_pass_packets"] = int64(st.FastPath.Pass)
+		AddFastPathCounters(ev, *st.FastPath)
 	}
 	for _, p := range st.Programs {
 		ev["prog_run_ns_"+p.Program] += p.RunTime.Nanoseconds()

@@ -63,6 +63,14 @@ func AddPodCounters(ev map[string]int64, role string, c datapath.Counters) {
 	ev[role+"_policy_denied"] += int64(c.PolicyDenied)
 }
 
+// AddFastPathCounters adds one datapath's tc fast path counters to ev, the
+// keys EBPFProblems judges.
+func AddFastPathCounters(ev map[string]int64, c datapath.TCCounters) {
+	ev["fastpath_peer_packets"] += int64(c.Peer)
+	ev["fastpath_neigh_packets"] += int64(c.Neigh)
+	ev["fastpath_pass_packets"] += int64(c.Pass)
+}
+
 // needAtLeast is the eBPF rule for one counter: at least least, and never
 // zero (a run with no redirected message is no eBPF run).
 func needAtLeast(ev map[string]int64, key string, least int64) []string {
