@@ -43,6 +43,9 @@ human-readable summary.`,
 					cfg.Connections = scenarios.DefaultStreamConnections
 				}
 			}
+			if cfg.Protocol == loadgen.ProtocolStream && !cmd.Flags().Changed("rate") {
+				cfg.Rate = 0 // a stream has no rate; only an explicit --rate is an error
+			}
 			cfg.Normalize()
 			if err := cfg.Validate(); err != nil {
 				return badInput(err)
@@ -92,7 +95,7 @@ human-readable summary.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Target, "target", "", "HOST:PORT of the workload server")
 	f.StringVar(&cfg.Protocol, "protocol", "http", "http, tcp or stream")
-	f.Float64Var(&cfg.Rate, "rate", 1000, "requests per second over all connections; 0 = closed loop")
+	f.Float64Var(&cfg.Rate, "rate", 1000, "requests per second over all connections; 0 = closed loop (a stream always runs closed loop)")
 	f.IntVar(&cfg.Connections, "connections", 0, "connections, one worker each (default 4, and 1 for --protocol stream)")
 	f.DurationVar(&cfg.Duration, "duration", loadgen.DefaultDuration, "measurement window")
 	f.DurationVar(&cfg.Warmup, "warmup", 0, "load before the window that is not recorded")

@@ -56,7 +56,9 @@ func TestLoadFlagsExitTwo(t *testing.T) {
 		want string
 	}{
 		{[]string{"load", "--target", "127.0.0.1:1", "--rate", "100", "--knee-p99", "1ms"}, "--knee-p99: the search follows a closed-loop run"},
-		{[]string{"load", "--target", "127.0.0.1:1", "--rate", "0", "--protocol", "stream", "--knee-p99", "1ms"}, "--knee-p99: only for request/response"},
+		// No --rate: a stream does not inherit the request rate's default,
+		// so the first thing wrong is the knee flag.
+		{[]string{"load", "--target", "127.0.0.1:1", "--protocol", "stream", "--knee-p99", "1ms"}, "--knee-p99: only for request/response"},
 		{[]string{"load", "--target", "127.0.0.1:1", "--rate", "0", "--knee-p99", "1ms", "--knee-trials", "0"}, "--knee-trials: must be >= 1"},
 		{[]string{"load", "--target", "127.0.0.1:1", "--protocol", "stream", "--rate", "5"}, "rate: must be 0 for a stream"},
 	} {
