@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/meshbench/meshbench/internal/blockread"
 	"golang.org/x/sys/unix"
 )
 
@@ -222,6 +223,45 @@ func runNonblocking(e *Env) error {
 	}
 	if err := rc.Read(once); err != nil || !errors.Is(rerr, unix.EAGAIN) {
 		return fmt.Errorf("non-blocking read after the data: %d bytes, %v, want EAGAIN", n, errors.Join(err, rerr))
+	}
+	return nil
+}
+
+// runBlockingRead: a thread blocked in read(2) on a blocking socket is
+// signalled while it waits (SIGURG, whose Go handler has SA_RESTART as most
+// programs' do); it must go on waiting, get the bytes, and then see the
+// peer's close as 0.
+func runBlockingRead(e *Env) error {
+	c, s, err := e.pair(e.client(), e.server())
+	if err != nil {
+		return err
+	}
+	// A duplicate in blocking mode; c itself is not read again.
+	f, err := c.File()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	e.setStep("signalling a reader blocked in read(2)")
+	data := stream(90, 1000)
+	r, err := blockread.Run(fd, len(data), 5, func() error { return writeOnce(s, data) }, wakeLimit)
+	if err != nil {
+		return err
+	}
+	if msg := r.Problem(len(data)); msg != "" {
+		return errors.New(msg)
+	}
+	if !bytes.Equal(r.Data, data) {
+		return fmt.Errorf("%w: %d bytes read blocking differ, first at offset %d", errCorrupt, len(r.Data), diffAt(r.Data, data))
+	}
+	e.setStep("waking a blocked reader at the peer's close")
+	r, err = blockread.Run(fd, 0, 2, s.Close, wakeLimit)
+	if err != nil {
+		return err
+	}
+	if msg := r.Problem(0); msg != "" {
+		return fmt.Errorf("at the peer's close: %s", msg)
 	}
 	return nil
 }

@@ -39,11 +39,13 @@ var sidecarFindings = []finding{{MeshSidecar, "reset", "", "server aborted (RST)
 // whose self-test fails (no splice guard loads on this host): splice(2)
 // never sees redirected bytes, and tcp_bpf's FIONREAD counts only its
 // redirect queue, so bytes that come the normal way after a half-close
-// read as 0 pending.
+// read as 0 pending, and tcp_bpf_recvmsg ends a blocking read's wait with
+// EAGAIN when a signal arrives, once per signal.
 var redirectFindings = []finding{
 	{MeshEBPF, "splice-relay", "same-node", "known kernel limitation", false},
 	{MeshEBPF, "splice-to-file", "same-node", "known kernel limitation", false},
 	{MeshEBPF, "fionread", "same-node", "after the client's half-close the server sent 500 more bytes; FIONREAD reports 0 pending", false},
+	{MeshEBPF, "blocking-read", "same-node", "read(2) on a blocking socket returned EAGAIN 5 times while it waited", false},
 }
 
 func (k finding) matches(r Result) bool {
@@ -59,19 +61,19 @@ func (k finding) matches(r Result) bool {
 func TestSuite(t *testing.T) {
 	run := ""
 	if testing.Short() {
-		run = "^(ordering|half-close|wakeup|fionread|splice-relay|policy|lifecycle|capacity)$"
+		run = "^(ordering|half-close|wakeup|blocking-read|fionread|splice-relay|policy|lifecycle|capacity)$"
 	}
 	runSuite(t, Config{Run: run, Probe: datapath.ProbeDegrade}, sidecarFindings)
 }
 
 // TestSuiteRedirect runs the eBPF datapath short-circuiting sockets even
-// where the self-test found splice and FIONREAD broken (probe mode
+// where the self-test found splice, FIONREAD and blocking reads broken (probe mode
 // no-splice, as a user who knows no workload splices would): every case
 // must pass but for exactly those findings.
 func TestSuiteRedirect(t *testing.T) {
 	run := ""
 	if testing.Short() {
-		run = "^(ordering|half-close|fionread|splice-relay|policy|capacity)$"
+		run = "^(ordering|half-close|blocking-read|fionread|splice-relay|policy|capacity)$"
 	}
 	runSuite(t, Config{Meshes: []string{MeshEBPF}, Run: run, Probe: datapath.ProbeNoSplice}, redirectFindings)
 }

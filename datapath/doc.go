@@ -55,12 +55,15 @@
 // # Kernel self-test
 //
 // Up first runs Probe: the real programs on a private cgroup and loopback
-// sockets, checking byte-exact redirect, FIONREAD, epoll wake-up, splice and
-// half-close. splice(2) from a TCP socket never sees redirected bytes on any
+// sockets, checking byte-exact redirect, FIONREAD, epoll wake-up, a blocking
+// read that signals interrupt, splice and half-close. splice(2) from a TCP socket never sees redirected bytes on any
 // kernel so far; the splice guard makes it fail with EINVAL (callers fall
 // back to read), and where the guard cannot load (no BPF LSM, no
 // trampolines) the check fails: Up refuses unless Options.Probe accepts it
-// (ProbeNoSplice, ProbeDegrade). Degraded, the datapath pairs no socket:
+// (ProbeNoSplice, ProbeDegrade). On Linux 6.18 two more receive-path checks
+// fail with no fix in reach: FIONREAD after a half-close, and a blocking
+// read(2) that a signal ends with EAGAIN; ProbeNoSplice accepts those too.
+// Degraded, the datapath pairs no socket:
 // traffic between pods takes the tc fast path, policy holds at connect.
 //
 // # Errors

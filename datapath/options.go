@@ -77,10 +77,11 @@ type ProbeMode int
 const (
 	// ProbeRequired fails Up with ErrProbe when any check fails.
 	ProbeRequired ProbeMode = iota
-	// ProbeNoSplice accepts a failed splice check: for workloads that
-	// never splice(2) from their TCP sockets, on hosts where the splice
-	// guard cannot load. Any other failure still fails Up. Status.Warnings
-	// records the risk taken.
+	// ProbeNoSplice accepts the failed checks of tcp_bpf's receive path
+	// that only some workloads meet: splice(2) from a TCP socket (on hosts
+	// where the splice guard cannot load), FIONREAD after a half-close, and
+	// a blocking read that a signal ends with EAGAIN. Any other failure
+	// still fails Up. Status.Warnings records the risk taken.
 	ProbeNoSplice
 	// ProbeDegrade, when any check fails, never pairs or redirects a
 	// socket: sockets stay out of the SOCKHASH (membership alone breaks

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/meshbench/meshbench/internal/blockread"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,6 +22,7 @@ var probeChecks = []struct {
 	{CheckFIONREAD, checkFIONREAD},
 	{CheckFIONREADHalfClose, checkFIONREADHalfClose},
 	{CheckEpoll, checkEpoll},
+	{CheckBlockingRead, checkBlockingRead},
 	{CheckSplice, checkSplice},
 	{CheckHalfClose, checkHalfClose},
 }
@@ -187,6 +189,28 @@ func checkEpoll(_ *probeRig, p *sockPair, deadline time.Time) error {
 		return err
 	}
 	return readFull(p.server, make([]byte, len(want)), deadline)
+}
+
+// checkBlockingRead: a thread blocked in read(2) on a blocking socket,
+// signalled while it waits, must go on waiting and then get the bytes. On
+// Linux 6.18 tcp_bpf's receive ends the wait with EAGAIN instead of
+// restarting it.
+func checkBlockingRead(_ *probeRig, p *sockPair, deadline time.Time) error {
+	if err := unix.SetNonblock(p.server, false); err != nil {
+		return fmt.Errorf("make the socket blocking: %w", err)
+	}
+	want := pattern(1000, 7)
+	r, err := blockread.Run(p.server, len(want), 5, func() error { return writeAll(p.client, want, deadline) }, time.Until(deadline))
+	if err != nil {
+		return err
+	}
+	if msg := r.Problem(len(want)); msg != "" {
+		return errors.New(msg)
+	}
+	if !bytes.Equal(r.Data, want) {
+		return errors.New("bytes differ")
+	}
+	return nil
 }
 
 // checkSplice: splice(2) from the receiving socket. The kernel's

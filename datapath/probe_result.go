@@ -27,8 +27,11 @@ const (
 	// counts bytes that reached it the normal way (after a half-close).
 	CheckFIONREADHalfClose = "FIONREAD after half-close"
 	CheckEpoll             = "epoll wakeup"
-	CheckSplice            = "splice"
-	CheckHalfClose         = "half-close"
+	// CheckBlockingRead: a read(2) blocked on a blocking socket survives
+	// signals (SA_RESTART) and returns the bytes.
+	CheckBlockingRead = "blocking read and signals"
+	CheckSplice       = "splice"
+	CheckHalfClose    = "half-close"
 )
 
 // Failed lists the failed checks the mode does not excuse.
@@ -53,6 +56,8 @@ func (r *ProbeResult) Warnings(mode ProbeMode) []string {
 			out = append(out, "splice(2) from a short-circuited socket stalls on this kernel and no splice guard could be attached; accepted by probe mode no-splice: "+c.Err.Error())
 		case c.Name == CheckFIONREADHalfClose:
 			out = append(out, "FIONREAD of a short-circuited socket misses bytes that come the normal way after a half-close; accepted by probe mode no-splice: "+c.Err.Error())
+		case c.Name == CheckBlockingRead:
+			out = append(out, "a read(2) blocked on a short-circuited blocking socket fails with EAGAIN when a signal arrives; accepted by probe mode no-splice: "+c.Err.Error())
 		}
 	}
 	return out
@@ -69,10 +74,12 @@ func (r *ProbeResult) Degraded(mode ProbeMode) string {
 }
 
 // noSpliceExcuses says which failed checks probe mode no-splice accepts:
-// the splice stall, and FIONREAD's blindness after a half-close, which no
-// guard can fix (tcp_bpf answers FIONREAD from its redirect queue only).
+// the splice stall, and two tcp_bpf receive-path limits no guard can fix:
+// FIONREAD's blindness after a half-close (tcp_bpf answers FIONREAD from
+// its redirect queue only) and a blocking read that a signal ends with
+// EAGAIN (tcp_bpf_recvmsg does not restart its wait).
 func noSpliceExcuses(check string) bool {
-	return check == CheckSplice || check == CheckFIONREADHalfClose
+	return check == CheckSplice || check == CheckFIONREADHalfClose || check == CheckBlockingRead
 }
 
 // Err is nil when the mode accepts r, else an error wrapping ErrProbe that
@@ -91,8 +98,8 @@ func (r *ProbeResult) Err(mode ProbeMode) error {
 	hint := "use a newer kernel, or the probe mode \"degrade\" (no socket short-circuited; policy at connect, counters, the tc fast path)"
 	if spliceOnly {
 		hint = "splice(2) from a TCP socket (Go's io.Copy between two TCP connections does it, HAProxy's option splice-* too) would wait forever on redirected bytes, " +
-			"and FIONREAD after a half-close reads 0. Allow BPF LSM or fmod_ret programs for the splice guard, use the probe mode \"degrade\" (no socket short-circuited), " +
-			"or, when no workload splices from its sockets or sizes reads by FIONREAD on half-closed ones, \"no-splice\""
+			"FIONREAD after a half-close reads 0, and a blocking read fails with EAGAIN when a signal arrives. Allow BPF LSM or fmod_ret programs for the splice guard, use the probe mode \"degrade\" (no socket short-circuited), " +
+			"or, when no workload splices from its sockets, sizes reads by FIONREAD on half-closed ones or reads blocking sockets in a program that takes signals, \"no-splice\""
 	}
 	return fmt.Errorf("%w: %s. %s", ErrProbe, strings.Join(parts, "; "), hint)
 }

@@ -85,7 +85,7 @@ func newDatapathUpCommand() *cobra.Command {
 	}
 	addClusterFlag(cmd, &cluster)
 	cmd.Flags().StringVar(&policy, "policy", "", "a policy file to start with (see `meshbench datapath policy --help`); default: allow everything")
-	cmd.Flags().StringVar(&probe, "probe", "required", "what a failed kernel self-test does: required (refuse), no-splice (accept a splice(2) stall), degrade (never redirect) or skip")
+	cmd.Flags().StringVar(&probe, "probe", "required", "what a failed kernel self-test does: required (refuse), no-splice (accept the splice(2) stall and tcp_bpf's other receive limits), degrade (never redirect) or skip")
 	return cmd
 }
 

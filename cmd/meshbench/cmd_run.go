@@ -234,7 +234,7 @@ func invalidRuns(f *results.File) error {
 }
 
 // probeFlagHelp documents --datapath-probe for run and conformance.
-const probeFlagHelp = "what a failed eBPF kernel self-test does: required (refuse), degrade (short-circuit no socket; the tc fast path carries pod traffic), no-splice (short-circuit anyway where only splice(2) and what goes with it fail; for workloads that never splice) or skip"
+const probeFlagHelp = "what a failed eBPF kernel self-test does: required (refuse), degrade (short-circuit no socket; the tc fast path carries pod traffic), no-splice (short-circuit anyway where only splice(2) and tcp_bpf's other receive limits fail: FIONREAD after a half-close, a blocking read ended by a signal; for workloads that meet none of them) or skip"
 
 // defaultProbe is --datapath-probe's default, on local and kind alike: a
 // kernel that fails the self-test gets the datapath that passes

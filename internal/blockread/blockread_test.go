@@ -1,0 +1,96 @@
+package blockread
+
+import (
+	"bytes"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// loopbackPair is a connected TCP pair on loopback; the client end is
+// returned as a blocking descriptor of its own.
+func loopbackPair(t *testing.T) (fd int, server net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.(*net.TCPConn).File() // a blocking duplicate
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close(); _ = c.Close(); _ = s.Close() })
+	return int(f.Fd()), s
+}
+
+// TestPlainTCPRestartsSignalledRead: on plain TCP the signals are not
+// seen, the data arrives, and then the close.
+func TestPlainTCPRestartsSignalledRead(t *testing.T) {
+	fd, s := loopbackPair(t)
+	want := bytes.Repeat([]byte("meshbench"), 100)
+	r, err := Run(fd, len(want), 5, func() error { _, err := s.Write(want); return err }, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := r.Problem(len(want)); p != "" || !bytes.Equal(r.Data, want) {
+		t.Fatalf("plain TCP: %s (read %d of %d bytes)", p, len(r.Data), len(want))
+	}
+	r, err = Run(fd, 0, 3, s.Close, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := r.Problem(0); p != "" || !r.EOF {
+		t.Fatalf("plain TCP at the peer's close: %s (EOF %v)", p, r.EOF)
+	}
+}
+
+// TestEarlyReturnsAreCounted: a wait the kernel ends early is seen. A
+// receive timeout (SO_RCVTIMEO) ends each wait with EAGAIN, as a
+// signal does on a short-circuited socket.
+func TestEarlyReturnsAreCounted(t *testing.T) {
+	fd, s := loopbackPair(t)
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Usec: 20_000}); err != nil {
+		t.Fatal(err)
+	}
+	want := []byte("late")
+	r, err := Run(fd, len(want), 0, func() error {
+		time.Sleep(100 * time.Millisecond)
+		_, err := s.Write(want)
+		return err
+	}, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.Problem(len(want))
+	if r.Spurious == 0 || !strings.Contains(p, "returned EAGAIN") {
+		t.Fatalf("reads ended by the receive timeout not reported: spurious %d, problem %q", r.Spurious, p)
+	}
+	if !bytes.Equal(r.Data, want) {
+		t.Fatalf("read %q after retrying, want %q", r.Data, want)
+	}
+}
+
+// TestTimeLimitReleasesReader: nothing sent, the reader is freed at the
+// limit and says so.
+func TestTimeLimitReleasesReader(t *testing.T) {
+	fd, _ := loopbackPair(t)
+	r, err := Run(fd, 10, 0, func() error { return nil }, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.TimedOut || !strings.Contains(r.Problem(10), "got 0 of 10 bytes") {
+		t.Fatalf("timed-out reader: %+v, problem %q", r, r.Problem(10))
+	}
+}
