@@ -45,7 +45,7 @@ var redirectFindings = []finding{
 	{MeshEBPF, "splice-relay", "same-node", "known kernel limitation", false},
 	{MeshEBPF, "splice-to-file", "same-node", "known kernel limitation", false},
 	{MeshEBPF, "fionread", "same-node", "after the client's half-close the server sent 500 more bytes; FIONREAD reports 0 pending", false},
-	{MeshEBPF, "blocking-read", "same-node", "read(2) on a blocking socket returned EAGAIN 5 times while it waited", false},
+	{MeshEBPF, "blocking-read", "same-node", "read(2) on a blocking socket returned EAGAIN", false},
 }
 
 func (k finding) matches(r Result) bool {

@@ -200,17 +200,7 @@ func checkBlockingRead(_ *probeRig, p *sockPair, deadline time.Time) error {
 		return fmt.Errorf("make the socket blocking: %w", err)
 	}
 	want := pattern(1000, 7)
-	r, err := blockread.Run(p.server, len(want), 5, func() error { return writeAll(p.client, want, deadline) }, time.Until(deadline))
-	if err != nil {
-		return err
-	}
-	if msg := r.Problem(len(want)); msg != "" {
-		return errors.New(msg)
-	}
-	if !bytes.Equal(r.Data, want) {
-		return errors.New("bytes differ")
-	}
-	return nil
+	return blockread.Check(p.server, want, 5, func() error { return writeAll(p.client, want, deadline) }, deadline)
 }
 
 // checkSplice: splice(2) from the receiving socket. The kernel's

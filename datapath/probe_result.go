@@ -90,16 +90,33 @@ func (r *ProbeResult) Err(mode ProbeMode) error {
 		return nil
 	}
 	parts := make([]string, len(failed))
-	spliceOnly := true
+	excusable := true
+	var risks, workloads []string
+	guard := false
 	for i, c := range failed {
 		parts[i] = c.Name + ": " + c.Err.Error()
-		spliceOnly = spliceOnly && noSpliceExcuses(c.Name)
+		excusable = excusable && noSpliceExcuses(c.Name)
+		switch c.Name {
+		case CheckSplice:
+			risks = append(risks, "splice(2) from a TCP socket (Go's io.Copy between two TCP connections does it, HAProxy's option splice-* too) would wait forever on redirected bytes")
+			workloads = append(workloads, "splices from its sockets")
+			guard = true
+		case CheckFIONREADHalfClose:
+			risks = append(risks, "FIONREAD after a half-close reads 0")
+			workloads = append(workloads, "sizes reads by FIONREAD on half-closed sockets")
+		case CheckBlockingRead:
+			risks = append(risks, "a blocking read fails with EAGAIN when a signal arrives")
+			workloads = append(workloads, "reads blocking sockets in a program that takes signals")
+		}
 	}
 	hint := "use a newer kernel, or the probe mode \"degrade\" (no socket short-circuited; policy at connect, counters, the tc fast path)"
-	if spliceOnly {
-		hint = "splice(2) from a TCP socket (Go's io.Copy between two TCP connections does it, HAProxy's option splice-* too) would wait forever on redirected bytes, " +
-			"FIONREAD after a half-close reads 0, and a blocking read fails with EAGAIN when a signal arrives. Allow BPF LSM or fmod_ret programs for the splice guard, use the probe mode \"degrade\" (no socket short-circuited), " +
-			"or, when no workload splices from its sockets, sizes reads by FIONREAD on half-closed ones or reads blocking sockets in a program that takes signals, \"no-splice\""
+	if excusable {
+		fix := ""
+		if guard {
+			fix = "Allow BPF LSM or fmod_ret programs for the splice guard, "
+		}
+		hint = strings.Join(risks, "; ") + ". " + fix + "use the probe mode \"degrade\" (no socket short-circuited), " +
+			"or, when no workload " + strings.Join(workloads, ", or ") + ", \"no-splice\""
 	}
 	return fmt.Errorf("%w: %s. %s", ErrProbe, strings.Join(parts, "; "), hint)
 }

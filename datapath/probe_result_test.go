@@ -44,3 +44,24 @@ func TestProbeModeExcuses(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeHintNamesOnlyWhatFailed: the advice follows the failed checks;
+// the splice guard is suggested only when splice failed.
+func TestProbeHintNamesOnlyWhatFailed(t *testing.T) {
+	r := &ProbeResult{Checks: []CheckResult{{Name: CheckRedirect}, {Name: CheckBlockingRead, Err: errors.New("EAGAIN")}}}
+	msg := r.Err(ProbeRequired).Error()
+	for _, want := range []string{"blocking read fails with EAGAIN", "reads blocking sockets in a program that takes signals", `"no-splice"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("hint %q lacks %q", msg, want)
+		}
+	}
+	for _, not := range []string{"splice guard", "FIONREAD"} {
+		if strings.Contains(msg, not) {
+			t.Errorf("hint %q names %q, which did not fail", msg, not)
+		}
+	}
+	r.Checks = append(r.Checks, CheckResult{Name: CheckSplice, Err: errors.New("stall")})
+	if msg := r.Err(ProbeRequired).Error(); !strings.Contains(msg, "splice guard") {
+		t.Errorf("splice failed, yet the hint %q does not suggest the guard", msg)
+	}
+}

@@ -16,6 +16,7 @@ Used by the README's "Where a round trip's time goes" to tell the datapath's
 share from the Go runtime's and the scheduler's, and by its iperf3
 comparison to tell whose sender is slower.
 """
+import argparse
 import socket
 import struct
 import sys
@@ -23,9 +24,17 @@ import threading
 import time
 
 
-def addr(s):
-    host, port = s.rsplit(":", 1)
+def hostport(s):
+    """HOST:PORT or [V6]:PORT."""
+    host, sep, port = s.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise argparse.ArgumentTypeError("want HOST:PORT or [IPv6]:PORT, got %r" % s)
     return host.strip("[]"), int(port)
+
+
+def listen(a):
+    infos = socket.getaddrinfo(a[0], a[1], type=socket.SOCK_STREAM)
+    return socket.create_server(infos[0][4][:2], family=infos[0][0])
 
 
 def recv_exact(c, view, n):
@@ -38,27 +47,29 @@ def recv_exact(c, view, n):
     return True
 
 
+def serve_each(a, handle):
+    ln = listen(a)
+    while True:
+        c, _ = ln.accept()
+        threading.Thread(target=handle, args=(c,), daemon=True).start()
+
+
 def echo(c):
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     buf = memoryview(bytearray(1 << 20))
     with c:
-        while recv_exact(c, buf, 4):
-            n = struct.unpack(">I", buf[:4])[0]
-            if n > len(buf) - 4 or not recv_exact(c, buf[4:], n):
-                return
-            c.sendall(buf[: 4 + n])
+        try:
+            while recv_exact(c, buf, 4):
+                n = struct.unpack(">I", buf[:4])[0]
+                if n > len(buf) - 4 or not recv_exact(c, buf[4:], n):
+                    return
+                c.sendall(buf[: 4 + n])
+        except OSError:
+            return  # the client went away
 
 
-def serve(a):
-    host, port = addr(a)
-    ln = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
-    while True:
-        c, _ = ln.accept()
-        threading.Thread(target=echo, args=(c,), daemon=True).start()
-
-
-def ping(a, n=6000, size=1024):
-    c = socket.create_connection(addr(a))
+def ping(a, n, size):
+    c = socket.create_connection(a)
     c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     req = struct.pack(">I", size) + bytes(size)
     resp = memoryview(bytearray(4 + size))
@@ -76,40 +87,68 @@ def ping(a, n=6000, size=1024):
 
 def pour(c):
     with c:
-        hdr = memoryview(bytearray(4))
-        if not recv_exact(c, hdr, 4):
-            return
-        msg = bytes(struct.unpack(">I", hdr)[0])
         try:
+            hdr = memoryview(bytearray(4))
+            if not recv_exact(c, hdr, 4):
+                return
+            n = struct.unpack(">I", hdr)[0]
+            if n == 0:
+                return
+            msg = bytes(n)
             while True:
                 c.sendall(msg)
         except OSError:
             return  # the reader closed: the stream's normal end
 
 
-def source(a):
-    host, port = addr(a)
-    ln = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
-    while True:
-        c, _ = ln.accept()
-        threading.Thread(target=pour, args=(c,), daemon=True).start()
-
-
 def sink(a, size):
-    c = socket.create_connection(addr(a))
+    c = socket.create_connection(a)
     c.sendall(struct.pack(">I", size))
     buf = memoryview(bytearray(size))
+
+    def read():
+        r = c.recv_into(buf)
+        if r == 0:
+            sys.exit("pingpong: the stream ended early")
+        return r
+
     t0 = time.monotonic()
     while time.monotonic() - t0 < 1:
-        c.recv_into(buf)
+        read()
     total, t0 = 0, time.monotonic()
     while time.monotonic() - t0 < 3:
-        total += c.recv_into(buf)
+        total += read()
     print("stream: %.2f Gbit/s in %d-byte reads" % (total * 8 / (time.monotonic() - t0) / 1e9, size))
 
 
+def positive(s):
+    v = int(s)
+    if v < 1:
+        raise argparse.ArgumentTypeError("want a positive integer, got %s" % s)
+    return v
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("serve", "ping", "source", "sink"):
+        sp = sub.add_parser(name)
+        sp.add_argument("addr", type=hostport)
+        if name == "ping":
+            sp.add_argument("n", type=positive, nargs="?", default=6000)
+            sp.add_argument("size", type=positive, nargs="?", default=1024)
+        if name == "sink":
+            sp.add_argument("size", type=positive)
+    a = p.parse_args()
+    if a.cmd == "serve":
+        serve_each(a.addr, echo)
+    elif a.cmd == "source":
+        serve_each(a.addr, pour)
+    elif a.cmd == "ping":
+        ping(a.addr, a.n, a.size)
+    else:
+        sink(a.addr, a.size)
+
+
 if __name__ == "__main__":
-    cmds = {"serve": serve, "ping": ping, "source": source, "sink": sink}
-    if len(sys.argv) < 3 or sys.argv[1] not in cmds or (sys.argv[1] == "sink" and len(sys.argv) < 4):
-        sys.exit(__doc__)
-    cmds[sys.argv[1]](sys.argv[2], *(int(x) for x in sys.argv[3:5]))
+    main()

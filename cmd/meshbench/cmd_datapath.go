@@ -53,6 +53,9 @@ func newDatapathUpCommand() *cobra.Command {
 			}
 			c, err := local.Load(cluster)
 			if err != nil {
+				if cluster == "" {
+					return badInputf("the default cluster is not up (meshbench up): %v", err)
+				}
 				return badInputf("cluster %q is not up (meshbench up --cluster %s): %v", cluster, cluster, err)
 			}
 			opts, err := mesh.DatapathOptions(c, mode)

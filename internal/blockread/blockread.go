@@ -3,14 +3,17 @@
 // for data. On plain TCP a signal whose handler has SA_RESTART (all of Go's
 // have it, as do most programs') restarts the read unseen, and the read
 // returns only with data, at the peer's close, or with a real error. The
-// kernel self-test and the conformance suite both run it, on a socket the
-// datapath short-circuits.
+// kernel self-test and the conformance suite both run Check on a socket
+// the datapath short-circuits.
 package blockread
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,18 +24,24 @@ import (
 // returns them without ever blocking cannot spin forever.
 const maxSpurious = 10000
 
+// releaseLimit bounds the wait for a reader after its socket's read side
+// was shut down.
+const releaseLimit = time.Second
+
 // Result is what the blocked reader saw.
 type Result struct {
-	// Data is what was read, at most the wanted count.
+	// Data is what was read: at most the wanted count, or one byte when
+	// the peer's close was wanted.
 	Data []byte
 	// EOF: a read returned 0 (the peer closed, or Run shut the socket's
 	// read side at the time limit; then TimedOut is set too).
 	EOF bool
-	// TimedOut: the wanted bytes had not arrived within the limit.
+	// TimedOut: the reader had not finished by the deadline.
 	TimedOut bool
-	// Spurious counts the reads that returned EAGAIN or EINTR: on a
-	// blocking socket with SA_RESTART handlers, each is a wait the kernel
-	// ended early. The reader retried them, as a tolerant program would.
+	// Spurious counts the reads, over the whole wait, that returned EAGAIN
+	// or EINTR: on a blocking socket with SA_RESTART handlers, each is a
+	// wait the kernel ended early (a receive timeout, SO_RCVTIMEO, does
+	// it on purpose). The reader retried them, as a tolerant program would.
 	Spurious int
 	// FirstSpurious is the first of those errors.
 	FirstSpurious error
@@ -40,15 +49,51 @@ type Result struct {
 	Err error
 }
 
+// Check blocks a reader on fd (see Run) and wants exactly want: no read
+// ended early, every byte in order. The error says what differed.
+func Check(fd int, want []byte, signals int, send func() error, deadline time.Time) error {
+	r, err := Run(fd, len(want), signals, send, deadline)
+	if err != nil {
+		return err
+	}
+	if msg := r.Problem(len(want)); msg != "" {
+		return errors.New(msg)
+	}
+	if i := diffAt(r.Data, want); i >= 0 {
+		return fmt.Errorf("%d bytes read blocking differ from those sent, first at offset %d", len(r.Data), i)
+	}
+	return nil
+}
+
+func diffAt(a, b []byte) int {
+	if bytes.Equal(a, b) {
+		return -1
+	}
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
 // Run blocks a thread of its own in read(2) on fd, which must be in
-// blocking mode, sends that thread signals SIGURG (the Go runtime's
-// preemption signal: handled, SA_RESTART, and ignored for a thread in a
-// system call) signals times, 10 ms apart, then calls send and waits until
-// want bytes have been read, a read returned 0 or failed, or limit passed.
-// At the limit it shuts the read side of fd down to free the thread.
-// The error is for a check that could not run (send failed, no signal
-// could be sent); what the reader saw is in the Result.
-func Run(fd, want, signals int, send func() error, limit time.Duration) (Result, error) {
+// blocking mode, waits until the thread is inside the read, sends it
+// SIGURG (the Go runtime's preemption signal: handled, SA_RESTART, and
+// ignored for a thread in a system call) signals times, 10 ms apart, then
+// calls send and waits until want bytes have been read (want 0: until the
+// peer's close), a read returned 0 or failed, or the deadline passed. At
+// the deadline it shuts the read side of fd down to free the thread. The
+// error is for a check that could not run or a reader that could not be
+// freed; what the reader saw is in the Result.
+func Run(fd, want, signals int, send func() error, deadline time.Time) (Result, error) {
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil {
+		return Result{}, fmt.Errorf("fcntl(F_GETFL) of fd %d: %w", fd, err)
+	}
+	if fl&unix.O_NONBLOCK != 0 {
+		return Result{}, fmt.Errorf("fd %d is non-blocking: a blocked reader needs a blocking socket", fd)
+	}
 	tids := make(chan int, 1)
 	done := make(chan Result, 1)
 	go func() {
@@ -59,38 +104,88 @@ func Run(fd, want, signals int, send func() error, limit time.Duration) (Result,
 		done <- readBlocking(fd, want)
 	}()
 	tid := <-tids
-	time.Sleep(50 * time.Millisecond) // let the reader block first
-	var err error
+	if err := awaitInRead(tid, done, deadline); err != nil {
+		if r, ok := finished(done); ok {
+			return r, nil // the read returned before it could block: the result says why
+		}
+		return releaseOrFail(fd, done, err)
+	}
 	for range signals {
-		if err = unix.Tgkill(unix.Getpid(), tid, unix.SIGURG); err != nil {
-			err = fmt.Errorf("signal the blocked reader: %w", err)
-			break
+		if r, ok := finished(done); ok {
+			return r, nil
+		}
+		if err := unix.Tgkill(unix.Getpid(), tid, unix.SIGURG); err != nil {
+			if r, ok := finished(done); ok {
+				return r, nil
+			}
+			return releaseOrFail(fd, done, fmt.Errorf("signal the blocked reader: %w", err))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err == nil {
-		if err = send(); err != nil {
-			err = fmt.Errorf("send: %w", err)
-		}
-	}
-	if err != nil {
-		return release(fd, done), err
+	if err := send(); err != nil {
+		return releaseOrFail(fd, done, fmt.Errorf("send: %w", err))
 	}
 	select {
 	case r := <-done:
 		return r, nil
-	case <-time.After(limit):
-		r := release(fd, done)
+	case <-time.After(time.Until(deadline)):
+		if r, ok := finished(done); ok {
+			return r, nil // finished just as time ran out
+		}
+		r, err := release(fd, done)
 		r.TimedOut = true
-		return r, nil
+		return r, err
 	}
 }
 
+func finished(done <-chan Result) (Result, bool) {
+	select {
+	case r := <-done:
+		return r, true
+	default:
+		return Result{}, false
+	}
+}
+
+// awaitInRead waits until thread tid is inside read(2), as
+// /proc/self/task/TID/syscall shows (its first field is the number of the
+// system call in progress), so no signal lands before the read blocks.
+func awaitInRead(tid int, done <-chan Result, deadline time.Time) error {
+	path := "/proc/self/task/" + strconv.Itoa(tid) + "/syscall"
+	for {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 && f[0] == strconv.Itoa(unix.SYS_READ) {
+			return nil
+		}
+		if len(done) > 0 {
+			return errors.New("the reader returned before it blocked")
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the reader thread was not blocked in read(2) by the deadline (%s: %q)", path, strings.TrimSpace(string(b)))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// releaseOrFail frees the reader and returns cause.
+func releaseOrFail(fd int, done <-chan Result, cause error) (Result, error) {
+	r, err := release(fd, done)
+	return r, errors.Join(cause, err)
+}
+
 // release shuts the read side of fd so a reader still blocked returns,
-// and waits for it.
-func release(fd int, done <-chan Result) Result {
+// and waits for it, at most releaseLimit.
+func release(fd int, done <-chan Result) (Result, error) {
 	_ = unix.Shutdown(fd, unix.SHUT_RD) // fails only if the reader already ended
-	return <-done
+	select {
+	case r := <-done:
+		return r, nil
+	case <-time.After(releaseLimit):
+		return Result{}, fmt.Errorf("the reader thread stayed blocked in read(2) on fd %d for %s after shutdown(SHUT_RD): it is stuck in the kernel", fd, releaseLimit)
+	}
 }
 
 func readBlocking(fd, want int) Result {
@@ -108,7 +203,7 @@ func readBlocking(fd, want int) Result {
 			if r.Spurious < maxSpurious {
 				continue
 			}
-			r.Err = fmt.Errorf("%d reads in a row returned %v: the socket does not block", r.Spurious, err)
+			r.Err = fmt.Errorf("%d reads returned %s: the socket does not block", r.Spurious, errName(err))
 		case err != nil:
 			r.Err = err
 		case n == 0:
@@ -129,22 +224,21 @@ func readBlocking(fd, want int) Result {
 func (r Result) Problem(want int) string {
 	var problems []string
 	if r.Spurious > 0 {
-		problems = append(problems, fmt.Sprintf("read(2) on a blocking socket returned %s %d times while it waited, as signals arrived (with SA_RESTART a signal must not end the read)", errName(r.FirstSpurious), r.Spurious))
+		problems = append(problems, fmt.Sprintf("read(2) on a blocking socket returned %s %d times while it waited and was signalled (with SA_RESTART handlers a signal must not end the read)", errName(r.FirstSpurious), r.Spurious))
 	}
 	switch {
+	case r.Err != nil && want == 0:
+		problems = append(problems, fmt.Sprintf("waiting for the peer's close, the read failed: %v", r.Err))
 	case r.Err != nil:
 		problems = append(problems, fmt.Sprintf("read failed after %d of %d bytes: %v", len(r.Data), want, r.Err))
 	case r.TimedOut && want == 0:
 		problems = append(problems, "the blocked reader did not see the peer's close")
 	case r.TimedOut:
-		problems = append(problems, fmt.Sprintf("the blocked reader got %d of %d bytes within the limit", len(r.Data), want))
+		problems = append(problems, fmt.Sprintf("the blocked reader got %d of %d bytes by the deadline", len(r.Data), want))
 	case want == 0 && len(r.Data) > 0:
 		problems = append(problems, fmt.Sprintf("read %d bytes where the peer's close was due", len(r.Data)))
 	case want > 0 && r.EOF:
 		problems = append(problems, fmt.Sprintf("end of stream after %d of %d bytes", len(r.Data), want))
-	}
-	if len(problems) == 0 {
-		return ""
 	}
 	return strings.Join(problems, "; ")
 }

@@ -27,11 +27,16 @@ func loopbackPair(t *testing.T) (fd int, server net.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := c.(*net.TCPConn).File() // a blocking duplicate
+	f, err := c.(*net.TCPConn).File()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = f.Close(); _ = c.Close(); _ = s.Close() })
+	// Blocking mode lives in the open file description, which c shares:
+	// c is not used again.
+	if err := unix.SetNonblock(int(f.Fd()), false); err != nil {
+		t.Fatal(err)
+	}
 	return int(f.Fd()), s
 }
 
@@ -40,14 +45,10 @@ func loopbackPair(t *testing.T) (fd int, server net.Conn) {
 func TestPlainTCPRestartsSignalledRead(t *testing.T) {
 	fd, s := loopbackPair(t)
 	want := bytes.Repeat([]byte("meshbench"), 100)
-	r, err := Run(fd, len(want), 5, func() error { _, err := s.Write(want); return err }, 2*time.Second)
-	if err != nil {
-		t.Fatal(err)
+	if err := Check(fd, want, 5, func() error { _, err := s.Write(want); return err }, time.Now().Add(2*time.Second)); err != nil {
+		t.Fatalf("plain TCP: %v", err)
 	}
-	if p := r.Problem(len(want)); p != "" || !bytes.Equal(r.Data, want) {
-		t.Fatalf("plain TCP: %s (read %d of %d bytes)", p, len(r.Data), len(want))
-	}
-	r, err = Run(fd, 0, 3, s.Close, 2*time.Second)
+	r, err := Run(fd, 0, 3, s.Close, time.Now().Add(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestEarlyReturnsAreCounted(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		_, err := s.Write(want)
 		return err
-	}, 2*time.Second)
+	}, time.Now().Add(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,11 +87,33 @@ func TestEarlyReturnsAreCounted(t *testing.T) {
 // limit and says so.
 func TestTimeLimitReleasesReader(t *testing.T) {
 	fd, _ := loopbackPair(t)
-	r, err := Run(fd, 10, 0, func() error { return nil }, 100*time.Millisecond)
+	r, err := Run(fd, 10, 0, func() error { return nil }, time.Now().Add(100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !r.TimedOut || !strings.Contains(r.Problem(10), "got 0 of 10 bytes") {
 		t.Fatalf("timed-out reader: %+v, problem %q", r, r.Problem(10))
+	}
+}
+
+// TestNonBlockingRefused: a non-blocking socket cannot hold a blocked
+// reader; Run says so instead of spinning on EAGAIN.
+func TestNonBlockingRefused(t *testing.T) {
+	fd, _ := loopbackPair(t)
+	if err := unix.SetNonblock(fd, true); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(fd, 10, 1, func() error { return nil }, time.Now().Add(time.Second))
+	if err == nil || !strings.Contains(err.Error(), "non-blocking") {
+		t.Fatalf("Run on a non-blocking fd: %v, want an error naming it", err)
+	}
+}
+
+// TestCheckNamesTheDifference: bytes that differ are named by offset.
+func TestCheckNamesTheDifference(t *testing.T) {
+	fd, s := loopbackPair(t)
+	err := Check(fd, []byte("abcd"), 0, func() error { _, err := s.Write([]byte("abXd")); return err }, time.Now().Add(2*time.Second))
+	if err == nil || !strings.Contains(err.Error(), "first at offset 2") {
+		t.Fatalf("Check with a changed byte: %v", err)
 	}
 }
