@@ -249,7 +249,9 @@ func runBlockingRead(e *Env) error {
 	}
 	e.setStep("signalling a reader blocked in read(2)")
 	data := stream(90, 1000)
-	if err := blockread.Check(fd, data, 5, func() error { return writeOnce(s, data) }, time.Now().Add(wakeLimit)); err != nil {
+	if err := blockread.Check(fd, data, 5, func() error { return writeOnce(s, data) }, time.Now().Add(wakeLimit)); errors.Is(err, blockread.ErrDiffer) {
+		return fmt.Errorf("%w: %w", errCorrupt, err)
+	} else if err != nil {
 		return err
 	}
 	e.setStep("waking a blocked reader at the peer's close")

@@ -50,14 +50,8 @@ func (r *ProbeResult) Failed(mode ProbeMode) []CheckResult {
 func (r *ProbeResult) Warnings(mode ProbeMode) []string {
 	var out []string
 	for _, c := range r.Checks {
-		switch {
-		case c.Err == nil || mode != ProbeNoSplice:
-		case c.Name == CheckSplice:
-			out = append(out, "splice(2) from a short-circuited socket stalls on this kernel and no splice guard could be attached; accepted by probe mode no-splice: "+c.Err.Error())
-		case c.Name == CheckFIONREADHalfClose:
-			out = append(out, "FIONREAD of a short-circuited socket misses bytes that come the normal way after a half-close; accepted by probe mode no-splice: "+c.Err.Error())
-		case c.Name == CheckBlockingRead:
-			out = append(out, "a read(2) blocked on a short-circuited blocking socket fails with EAGAIN when a signal arrives; accepted by probe mode no-splice: "+c.Err.Error())
+		if l, ok := noSpliceLimits[c.Name]; ok && c.Err != nil && mode == ProbeNoSplice {
+			out = append(out, l.warning+"; accepted by probe mode no-splice: "+c.Err.Error())
 		}
 	}
 	return out
@@ -73,13 +67,42 @@ func (r *ProbeResult) Degraded(mode ProbeMode) string {
 	return "kernel self-test failed (" + strings.Join(names, ", ") + "): no socket is short-circuited"
 }
 
-// noSpliceExcuses says which failed checks probe mode no-splice accepts:
-// the splice stall, and two tcp_bpf receive-path limits no guard can fix:
-// FIONREAD's blindness after a half-close (tcp_bpf answers FIONREAD from
-// its redirect queue only) and a blocking read that a signal ends with
-// EAGAIN (tcp_bpf_recvmsg does not restart its wait).
+// receiveLimit is a failed check that probe mode no-splice accepts, and
+// what to tell the user about it.
+type receiveLimit struct {
+	warning  string // the risk taken, for Status.Warnings
+	risk     string // what breaks, for the refusal's hint
+	workload string // the workloads it breaks: "when no workload ..."
+	guard    bool   // the splice guard would fix it
+}
+
+// noSpliceLimits are the checks probe mode no-splice accepts: the splice
+// stall, and two tcp_bpf receive-path limits no guard can fix: FIONREAD's
+// blindness after a half-close (tcp_bpf answers FIONREAD from its redirect
+// queue only) and a blocking read that a signal ends with EAGAIN
+// (tcp_bpf_recvmsg does not restart its wait).
+var noSpliceLimits = map[string]receiveLimit{
+	CheckSplice: {
+		warning:  "splice(2) from a short-circuited socket stalls on this kernel and no splice guard could be attached",
+		risk:     "splice(2) from a TCP socket (Go's io.Copy between two TCP connections does it, HAProxy's option splice-* too) would wait forever on redirected bytes",
+		workload: "splices from its sockets",
+		guard:    true,
+	},
+	CheckFIONREADHalfClose: {
+		warning:  "FIONREAD of a short-circuited socket misses bytes that come the normal way after a half-close",
+		risk:     "FIONREAD after a half-close reads 0",
+		workload: "sizes reads by FIONREAD on half-closed sockets",
+	},
+	CheckBlockingRead: {
+		warning:  "a read(2) blocked on a short-circuited blocking socket fails with EAGAIN when a signal arrives",
+		risk:     "a blocking read fails with EAGAIN when a signal arrives",
+		workload: "reads blocking sockets in a program that takes signals",
+	},
+}
+
 func noSpliceExcuses(check string) bool {
-	return check == CheckSplice || check == CheckFIONREADHalfClose || check == CheckBlockingRead
+	_, ok := noSpliceLimits[check]
+	return ok
 }
 
 // Err is nil when the mode accepts r, else an error wrapping ErrProbe that
@@ -95,27 +118,18 @@ func (r *ProbeResult) Err(mode ProbeMode) error {
 	guard := false
 	for i, c := range failed {
 		parts[i] = c.Name + ": " + c.Err.Error()
-		excusable = excusable && noSpliceExcuses(c.Name)
-		switch c.Name {
-		case CheckSplice:
-			risks = append(risks, "splice(2) from a TCP socket (Go's io.Copy between two TCP connections does it, HAProxy's option splice-* too) would wait forever on redirected bytes")
-			workloads = append(workloads, "splices from its sockets")
-			guard = true
-		case CheckFIONREADHalfClose:
-			risks = append(risks, "FIONREAD after a half-close reads 0")
-			workloads = append(workloads, "sizes reads by FIONREAD on half-closed sockets")
-		case CheckBlockingRead:
-			risks = append(risks, "a blocking read fails with EAGAIN when a signal arrives")
-			workloads = append(workloads, "reads blocking sockets in a program that takes signals")
-		}
+		l, ok := noSpliceLimits[c.Name]
+		excusable = excusable && ok
+		risks, workloads = append(risks, l.risk), append(workloads, l.workload)
+		guard = guard || l.guard
 	}
 	hint := "use a newer kernel, or the probe mode \"degrade\" (no socket short-circuited; policy at connect, counters, the tc fast path)"
 	if excusable {
-		fix := ""
+		fix := "Use"
 		if guard {
-			fix = "Allow BPF LSM or fmod_ret programs for the splice guard, "
+			fix = "Allow BPF LSM or fmod_ret programs for the splice guard, use"
 		}
-		hint = strings.Join(risks, "; ") + ". " + fix + "use the probe mode \"degrade\" (no socket short-circuited), " +
+		hint = strings.Join(risks, "; ") + ". " + fix + " the probe mode \"degrade\" (no socket short-circuited), " +
 			"or, when no workload " + strings.Join(workloads, ", or ") + ", \"no-splice\""
 	}
 	return fmt.Errorf("%w: %s. %s", ErrProbe, strings.Join(parts, "; "), hint)

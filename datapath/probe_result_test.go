@@ -55,6 +55,9 @@ func TestProbeHintNamesOnlyWhatFailed(t *testing.T) {
 			t.Errorf("hint %q lacks %q", msg, want)
 		}
 	}
+	if !strings.Contains(msg, `signal arrives. Use the probe mode "degrade"`) {
+		t.Errorf("hint %q: the advice does not start its own sentence", msg)
+	}
 	for _, not := range []string{"splice guard", "FIONREAD"} {
 		if strings.Contains(msg, not) {
 			t.Errorf("hint %q names %q, which did not fail", msg, not)

@@ -49,6 +49,9 @@ type Result struct {
 	Err error
 }
 
+// ErrDiffer marks bytes that arrived but differ from those sent.
+var ErrDiffer = errors.New("bytes differ")
+
 // Check blocks a reader on fd (see Run) and wants exactly want: no read
 // ended early, every byte in order. The error says what differed.
 func Check(fd int, want []byte, signals int, send func() error, deadline time.Time) error {
@@ -60,7 +63,7 @@ func Check(fd int, want []byte, signals int, send func() error, deadline time.Ti
 		return errors.New(msg)
 	}
 	if i := diffAt(r.Data, want); i >= 0 {
-		return fmt.Errorf("%d bytes read blocking differ from those sent, first at offset %d", len(r.Data), i)
+		return fmt.Errorf("%w: %d bytes read blocking differ from those sent, first at offset %d", ErrDiffer, len(r.Data), i)
 	}
 	return nil
 }
@@ -104,46 +107,38 @@ func Run(fd, want, signals int, send func() error, deadline time.Time) (Result, 
 		done <- readBlocking(fd, want)
 	}()
 	tid := <-tids
-	if err := awaitInRead(tid, done, deadline); err != nil {
-		if r, ok := finished(done); ok {
-			return r, nil // the read returned before it could block: the result says why
-		}
-		return releaseOrFail(fd, done, err)
-	}
-	for range signals {
-		if r, ok := finished(done); ok {
+	// fail ends a Run that stopped early for cause; a reader that has
+	// already returned has the answer (it read before it blocked), and
+	// cause is dropped.
+	fail := func(cause error) (Result, error) {
+		r, freed, err := settle(fd, done)
+		if !freed {
 			return r, nil
 		}
+		return r, errors.Join(cause, err)
+	}
+	if err := awaitInRead(tid, done, deadline); err != nil {
+		return fail(err)
+	}
+	for range signals {
+		if len(done) > 0 {
+			break // the read already returned: its result says why
+		}
 		if err := unix.Tgkill(unix.Getpid(), tid, unix.SIGURG); err != nil {
-			if r, ok := finished(done); ok {
-				return r, nil
-			}
-			return releaseOrFail(fd, done, fmt.Errorf("signal the blocked reader: %w", err))
+			return fail(fmt.Errorf("signal the blocked reader: %w", err))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	if err := send(); err != nil {
-		return releaseOrFail(fd, done, fmt.Errorf("send: %w", err))
+		return fail(fmt.Errorf("send: %w", err))
 	}
 	select {
 	case r := <-done:
 		return r, nil
 	case <-time.After(time.Until(deadline)):
-		if r, ok := finished(done); ok {
-			return r, nil // finished just as time ran out
-		}
-		r, err := release(fd, done)
-		r.TimedOut = true
+		r, freed, err := settle(fd, done) // it may have finished just as time ran out
+		r.TimedOut = freed
 		return r, err
-	}
-}
-
-func finished(done <-chan Result) (Result, bool) {
-	select {
-	case r := <-done:
-		return r, true
-	default:
-		return Result{}, false
 	}
 }
 
@@ -170,10 +165,16 @@ func awaitInRead(tid int, done <-chan Result, deadline time.Time) error {
 	}
 }
 
-// releaseOrFail frees the reader and returns cause.
-func releaseOrFail(fd int, done <-chan Result, cause error) (Result, error) {
-	r, err := release(fd, done)
-	return r, errors.Join(cause, err)
+// settle returns the reader's result, first freeing the reader (freed)
+// if it is still blocked.
+func settle(fd int, done <-chan Result) (r Result, freed bool, err error) {
+	select {
+	case r := <-done:
+		return r, false, nil
+	default:
+	}
+	r, err = release(fd, done)
+	return r, true, err
 }
 
 // release shuts the read side of fd so a reader still blocked returns,

@@ -113,7 +113,7 @@ func TestNonBlockingRefused(t *testing.T) {
 func TestCheckNamesTheDifference(t *testing.T) {
 	fd, s := loopbackPair(t)
 	err := Check(fd, []byte("abcd"), 0, func() error { _, err := s.Write([]byte("abXd")); return err }, time.Now().Add(2*time.Second))
-	if err == nil || !strings.Contains(err.Error(), "first at offset 2") {
+	if err == nil || !strings.Contains(err.Error(), "bytes differ: 4 bytes read blocking differ from those sent, first at offset 2") {
 		t.Fatalf("Check with a changed byte: %v", err)
 	}
 }
